@@ -1,0 +1,111 @@
+/*
+ * ipcctl: talk to ipcd over its control socket.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipcctl.h"
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct ctl *, int, char **);
+	const char	*usage;
+} commands[] = {
+	{ "submit", cmd_submit, "submit TASK [DATA | -] [--file PATH]" },
+	{ "status", cmd_status, "status [--json]" },
+	{ "ping", cmd_ping, "ping" },
+	{ "bench", cmd_bench, "bench [-n jobs] [-w window] [-k warmup] [--json]" },
+};
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static int
+usage(FILE *fp, int status)
+{
+	size_t	 i;
+
+	fprintf(fp, "usage: ipcctl [-s socket] [-W seconds] [-t seconds] "
+	    "COMMAND [ARGS]\n"
+	    "  -s, --socket PATH     control socket (default $IPCD_SOCKET, "
+	    "else %s)\n"
+	    "  -W, --wait SECONDS    wait this long for ipcd to accept\n"
+	    "  -t, --timeout SECONDS give up on a reply after this long\n"
+	    "commands:\n", DEFAULT_SOCKET);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  ipcctl %s\n", commands[i].usage);
+	fprintf(fp, "exit status: 0 ok, 1 the job failed, 2 usage, "
+	    "3 no connection to ipcd\n");
+	return status;
+}
+
+static int
+parse_seconds(const char *s, double *out)
+{
+	char	*end;
+	double	 v = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || !(v >= 0) || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'W' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctl	 ctl;
+	size_t		 i;
+	int		 ch, r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.conn.fd = -1;
+	if ((ctl.socket = getenv("IPCD_SOCKET")) == NULL || !*ctl.socket)
+		ctl.socket = DEFAULT_SOCKET;
+	while ((ch = getopt_long(argc, argv, "+s:W:t:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl.socket = optarg;
+			break;
+		case 'W':
+			if (parse_seconds(optarg, &ctl.wait) == -1)
+				return usage(stderr, EXIT_USAGE);
+			break;
+		case 't':
+			if (parse_seconds(optarg, &ctl.timeout) == -1)
+				return usage(stderr, EXIT_USAGE);
+			break;
+		case 'V':
+			printf("ipcctl %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			return usage(stdout, 0);
+		default:
+			return usage(stderr, EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		return usage(stderr, EXIT_USAGE);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[0], commands[i].name) == 0)
+			break;
+	if (i == NCOMMANDS) {
+		fprintf(stderr, "ipcctl: unknown command '%s'\n", argv[0]);
+		return usage(stderr, EXIT_USAGE);
+	}
+	optind = 0;	/* restart getopt for the command's own options */
+	r = commands[i].fn(&ctl, argc, argv);
+	conn_close(&ctl.conn);
+	return r;
+}

@@ -1,0 +1,189 @@
+/*
+ * Encoding: each proto_put_* appends one whole frame to a buffer, or nothing
+ * and -1 when it would not fit in the maximum message size or memory ran out.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+#include "proto.h"
+
+#define KEY(pk, lit)	proto_pack_str((pk), (lit), sizeof(lit) - 1)
+
+static int
+out_write(void *data, const char *p, size_t n)
+{
+	struct proto_out *o = data;
+
+	if (buf_append(o->b, p, n) == -1) {
+		o->err = 1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+proto_pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+	msgpack_pack_str(pk, n);
+	msgpack_pack_str_body(pk, s, n);
+}
+
+/* Start a frame holding a map of the envelope plus nextra more entries. */
+void
+proto_begin(struct proto_out *o, struct buf *b, enum ipc_type t, int has_id,
+    uint64_t id, size_t nextra)
+{
+	const char	*name = proto_type_name(t);
+
+	o->b = b;
+	o->err = 0;
+	o->start = frame_begin(b);
+	if (o->start == (size_t)-1)
+		o->err = 1;
+	msgpack_packer_init(&o->pk, o, out_write);
+	msgpack_pack_map(&o->pk, 3 + nextra);
+	KEY(&o->pk, "v");
+	msgpack_pack_uint8(&o->pk, IPC_VERSION);
+	KEY(&o->pk, "type");
+	proto_pack_str(&o->pk, name, strlen(name));
+	KEY(&o->pk, "id");
+	if (t == IPC_T_TASK)
+		msgpack_pack_fix_uint64(&o->pk, id);	/* see proto_task_set_id */
+	else if (has_id)
+		msgpack_pack_uint64(&o->pk, id);
+	else
+		msgpack_pack_nil(&o->pk);
+}
+
+int
+proto_end(struct proto_out *o, uint32_t max)
+{
+	if (o->err) {
+		frame_abort(o->b, o->start);
+		return -1;
+	}
+	return frame_end(o->b, o->start, max);
+}
+
+int
+proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
+    const void *data, size_t datalen)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_SUBMIT, 1, id, 2);
+	KEY(&o.pk, "task");
+	proto_pack_str(&o.pk, task.p, task.len);
+	KEY(&o.pk, "data");
+	if (datalen == 0)
+		msgpack_pack_nil(&o.pk);
+	else if (out_write(&o, data, datalen) == -1)
+		o.err = 1;
+	return proto_end(&o, max);
+}
+
+int
+proto_put_task(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
+    const msgpack_object *data)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_TASK, 1, id, 2);
+	KEY(&o.pk, "task");
+	proto_pack_str(&o.pk, task.p, task.len);
+	KEY(&o.pk, "data");
+	msgpack_pack_object(&o.pk, *data);
+	return proto_end(&o, max);
+}
+
+int
+proto_put_result(struct buf *b, uint32_t max, uint64_t id,
+    const msgpack_object *data)
+{
+	struct proto_out o;
+
+	proto_begin_result(&o, b, id);
+	msgpack_pack_object(&o.pk, *data);
+	return proto_end(&o, max);
+}
+
+/* Start a RESULT whose data value the caller packs with o->pk. */
+int
+proto_begin_result(struct proto_out *o, struct buf *b, uint64_t id)
+{
+	proto_begin(o, b, IPC_T_RESULT, 1, id, 1);
+	KEY(&o->pk, "data");
+	return o->err ? -1 : 0;
+}
+
+int
+proto_put_error(struct buf *b, uint32_t max, int has_id, uint64_t id,
+    struct ipc_str code, struct ipc_str message)
+{
+	struct proto_out o;
+
+	if (message.len > IPC_TEXT_MAX)
+		message.len = IPC_TEXT_MAX;
+	proto_begin(&o, b, IPC_T_ERROR, has_id, id, 2);
+	KEY(&o.pk, "code");
+	proto_pack_str(&o.pk, code.p, code.len);
+	KEY(&o.pk, "message");
+	proto_pack_str(&o.pk, message.p, message.len);
+	return proto_end(&o, max);
+}
+
+int
+proto_put_errorf(struct buf *b, uint32_t max, int has_id, uint64_t id,
+    enum ipc_err e, const char *fmt, ...)
+{
+	char	 text[IPC_TEXT_MAX + 1];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	return proto_put_error(b, max, has_id, id,
+	    proto_str(proto_err_name(e)), proto_str(text));
+}
+
+/* A message that is only the envelope: STATUS, PING, PONG. */
+int
+proto_put_request(struct buf *b, uint32_t max, enum ipc_type t, uint64_t id)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, t, 1, id, 0);
+	return proto_end(&o, max);
+}
+
+int
+proto_put_ready(struct buf *b, uint32_t max, uint64_t pid)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_READY, 0, 0, 1);
+	KEY(&o.pk, "pid");
+	msgpack_pack_uint64(&o.pk, pid);
+	return proto_end(&o, max);
+}
+
+/*
+ * Rewrite the id of an encoded TASK frame in place.  A TASK's id is always
+ * a uint 64 (0xcf) right after the envelope's first keys, so the master can
+ * encode a waiting job once and number it when a worker takes it.
+ */
+#define TASK_ID_OFF	(FRAME_HDR + 1 + 2 + 1 + 5 + 5 + 3)
+
+void
+proto_task_set_id(uint8_t *frame, uint64_t id)
+{
+	uint8_t	*p = frame + TASK_ID_OFF + 1;
+	int	 i;
+
+	for (i = 7; i >= 0; i--) {
+		p[i] = id & 0xff;
+		id >>= 8;
+	}
+}

@@ -1,0 +1,313 @@
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+
+struct key {
+	const char	*name;
+	int		(*parse)(struct config *, const struct key *,
+			    const char *, char *, size_t);
+	size_t		 off;
+	unsigned long	 min;
+	unsigned long	 max;
+};
+
+static int	parse_uint(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_size(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_mode(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_path(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_level(struct config *, const struct key *, const char *,
+		    char *, size_t);
+
+#define OFF(f)	offsetof(struct config, f)
+
+static const struct key keys[] = {
+	{ "workers", parse_uint, OFF(workers), 1, 1024 },
+	{ "worker_window", parse_uint, OFF(worker_window), 1, 4096 },
+	{ "queue_limit", parse_uint, OFF(queue_limit), 0, 10000000 },
+	{ "max_message", parse_size, OFF(max_message), IPC_MAX_MESSAGE_MIN,
+	    IPC_MAX_MESSAGE_MAX },
+	{ "drain_timeout", parse_uint, OFF(drain_timeout), 0, 3600 },
+	{ "socket", parse_path, OFF(socket), 0, 0 },
+	{ "socket_mode", parse_mode, OFF(socket_mode), 0, 07777 },
+	{ "log_level", parse_level, OFF(log_level), 0, 0 },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->socket, sizeof(c->socket), "%s", IPCD_SOCK_PATH);
+	c->socket_mode = 0660;
+	c->workers = 2;
+	c->worker_window = 64;
+	c->queue_limit = 65536;
+	c->max_message = IPC_MAX_MESSAGE_DEFAULT;
+	c->drain_timeout = 10;
+	c->log_level = LOG_INFO;
+}
+
+static int
+parse_number(const struct key *k, const char *v, int base,
+    unsigned long long *out, char *err, size_t errlen)
+{
+	char			*end;
+	unsigned long long	 n;
+
+	errno = 0;
+	if (*v == '-' || *v == '\0')
+		goto bad;
+	n = strtoull(v, &end, base);
+	if (errno != 0 || end == v)
+		goto bad;
+	*out = n;
+	return end - v;
+bad:
+	snprintf(err, errlen, "%s: '%s' is not a number", k->name, v);
+	return -1;
+}
+
+static int
+in_range(const struct key *k, unsigned long long n, const char *v, char *err,
+    size_t errlen)
+{
+	if (n >= k->min && n <= k->max)
+		return 0;
+	snprintf(err, errlen, "%s: %s is out of range (%lu to %lu)", k->name, v,
+	    k->min, k->max);
+	return -1;
+}
+
+static int
+parse_uint(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	unsigned long long n;
+	int		 used;
+
+	if ((used = parse_number(k, v, 10, &n, err, errlen)) == -1)
+		return -1;
+	if (v[used] != '\0') {
+		snprintf(err, errlen, "%s: '%s' is not a number", k->name, v);
+		return -1;
+	}
+	if (in_range(k, n, v, err, errlen) == -1)
+		return -1;
+	*(unsigned *)((char *)c + k->off) = (unsigned)n;
+	return 0;
+}
+
+/* A byte count with an optional K, M or G (powers of 1024). */
+static int
+parse_size(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	unsigned long long n;
+	int		 used, shift = 0;
+
+	if ((used = parse_number(k, v, 10, &n, err, errlen)) == -1)
+		return -1;
+	switch (v[used]) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	default:
+		shift = -1;
+	}
+	if (shift < 0 || (shift > 0 && v[used + 1] != '\0') ||
+	    n > (ULLONG_MAX >> shift)) {
+		snprintf(err, errlen, "%s: '%s' is not a size (bytes, or a "
+		    "number with K, M or G)", k->name, v);
+		return -1;
+	}
+	if (in_range(k, n << shift, v, err, errlen) == -1)
+		return -1;
+	*(uint32_t *)((char *)c + k->off) = (uint32_t)(n << shift);
+	return 0;
+}
+
+static int
+parse_mode(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	unsigned long long n;
+	int		 used;
+
+	if ((used = parse_number(k, v, 8, &n, err, errlen)) == -1 ||
+	    v[used] != '\0') {
+		snprintf(err, errlen, "%s: '%s' is not an octal mode", k->name,
+		    v);
+		return -1;
+	}
+	if (in_range(k, n, v, err, errlen) == -1)
+		return -1;
+	c->socket_mode = (mode_t)n;
+	return 0;
+}
+
+static int
+parse_path(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	if (*v == '\0' || strlen(v) >= sizeof(c->socket)) {
+		snprintf(err, errlen, "%s: path must be 1 to %zu bytes",
+		    k->name, sizeof(c->socket) - 1);
+		return -1;
+	}
+	snprintf(c->socket, sizeof(c->socket), "%s", v);
+	return 0;
+}
+
+static int
+parse_level(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	int	 level;
+
+	if ((level = log_level_parse(v)) == -1) {
+		snprintf(err, errlen, "%s: '%s' is not one of err, warning, "
+		    "notice, info, debug", k->name, v);
+		return -1;
+	}
+	c->log_level = level;
+	return 0;
+}
+
+static int
+key_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Set one key from its text, as the config file would. */
+int
+config_set(struct config *c, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	int	 i;
+
+	if ((i = key_find(name)) == -1) {
+		snprintf(err, errlen, "unknown key '%s'", name);
+		return -1;
+	}
+	return keys[i].parse(c, &keys[i], value, err, errlen);
+}
+
+/* State of one ini_parse_stream run; the reader counts lines for messages. */
+struct loader {
+	struct config	*c;
+	FILE		*fp;
+	int		 line;
+	int		 errline;
+	char		 err[CONFIG_ERR_MAX];
+	unsigned char	 seen[NKEYS];
+};
+
+static char *
+loader_read(char *str, int num, void *arg)
+{
+	struct loader	*l = arg;
+
+	if (fgets(str, num, l->fp) == NULL)
+		return NULL;
+	l->line++;
+	return str;
+}
+
+static int
+loader_fail(struct loader *l, const char *msg)
+{
+	if (l->errline == 0) {
+		l->errline = l->line;
+		snprintf(l->err, sizeof(l->err), "%s", msg);
+	}
+	return 0;
+}
+
+static int
+loader_key(void *arg, const char *section, const char *name,
+    const char *value)
+{
+	struct loader	*l = arg;
+	char		 msg[CONFIG_ERR_MAX];
+	int		 i;
+
+	if (strcmp(section, "ipcd") != 0) {
+		snprintf(msg, sizeof(msg), *section ? "unknown section [%s]" :
+		    "key '%s' is outside the [ipcd] section", *section ?
+		    section : name);
+		return loader_fail(l, msg);
+	}
+	if ((i = key_find(name)) == -1) {
+		snprintf(msg, sizeof(msg), "unknown key '%s'", name);
+		return loader_fail(l, msg);
+	}
+	if (l->seen[i]++) {
+		snprintf(msg, sizeof(msg), "key '%s' given twice", name);
+		return loader_fail(l, msg);
+	}
+	if (keys[i].parse(l->c, &keys[i], value, msg, sizeof(msg)) == -1)
+		return loader_fail(l, msg);
+	return 1;
+}
+
+/*
+ * Load path over the defaults into c.  On error c is untouched and err holds
+ * "FILE:LINE: problem" (or "FILE: problem").
+ */
+int
+config_load(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct loader	 l;
+	struct config	 tmp;
+	int		 r;
+
+	memset(&l, 0, sizeof(l));
+	config_defaults(&tmp);
+	l.c = &tmp;
+	if ((l.fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = ini_parse_stream(loader_read, &l, loader_key, &l);
+	fclose(l.fp);
+	if (r == 0) {
+		*c = tmp;
+		return 0;
+	}
+	if (r > 0 && (l.errline == 0 || r < l.errline))
+		snprintf(err, errlen, "%s:%d: syntax error (expected "
+		    "[section] or key = value)", path, r);
+	else if (r > 0)
+		snprintf(err, errlen, "%s:%d: %s", path, l.errline, l.err);
+	else
+		snprintf(err, errlen, "%s: cannot parse (out of memory)", path);
+	return -1;
+}

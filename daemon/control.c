@@ -1,0 +1,322 @@
+/*
+ * The control socket: accepts clients and answers their requests, one
+ * small handler per message type.  A client that misbehaves gets an ERROR
+ * and, for a framing error, loses its connection; nothing else is affected.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+#define ACCEPT_PAUSE_MS	100
+
+static void	client_msg(struct peer *, const struct ipc_msg *, void *);
+static void	client_bad(struct peer *, enum ipc_err, const char *,
+		    const struct ipc_msg *, int, void *);
+static void	client_gone(struct peer *, const char *, void *);
+
+static const struct peer_ops client_ops = {
+	client_msg, client_bad, client_gone
+};
+
+void
+client_reply_error(struct client *c, int has_id, uint64_t id, enum ipc_err e,
+    const char *fmt, ...)
+{
+	char	 text[IPC_TEXT_MAX + 1];
+	va_list	 ap;
+
+	if (c->peer == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	proto_put_error(peer_out(c->peer), peer_max(c->peer), has_id, id,
+	    proto_str(proto_err_name(e)), proto_str(text));
+}
+
+/* Drop a reference; a client that has gone is freed with its last job. */
+void
+client_unref(struct client *c)
+{
+	if (--c->refs == 0 && c->peer == NULL)
+		free(c);
+}
+
+static void
+ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	master_submit(ix, c, m);
+}
+
+static void
+ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	struct ipc_status st;
+
+	memset(&st, 0, sizeof(st));
+	if ((st.workers = calloc(ix->nworkers, sizeof(*st.workers))) == NULL) {
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+		return;
+	}
+	master_status(ix, &st);
+	if (proto_put_status(peer_out(c->peer), peer_max(c->peer), m->id,
+	    &st) == -1)
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
+		    "status does not fit in a message");
+	free(st.workers);
+}
+
+static void
+ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	(void)ix;
+	proto_put_request(peer_out(c->peer), peer_max(c->peer), IPC_T_PONG,
+	    m->id);
+}
+
+static const struct {
+	enum ipc_type	 type;
+	void		(*fn)(struct ipcd *, struct client *,
+			    const struct ipc_msg *);
+} handlers[] = {
+	{ IPC_T_SUBMIT, ctl_submit },
+	{ IPC_T_STATUS, ctl_status },
+	{ IPC_T_PING, ctl_ping },
+};
+
+static void
+client_msg(struct peer *p, const struct ipc_msg *m, void *arg)
+{
+	struct client	*c = arg;
+	size_t		 i;
+
+	(void)p;
+	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (handlers[i].type == m->type) {
+			handlers[i].fn(c->ix, c, m);
+			return;
+		}
+	client_reply_error(c, m->has_id, m->id, IPC_E_UNKNOWN_TYPE,
+	    "no handler for this message type");
+}
+
+static void
+client_bad(struct peer *p, enum ipc_err e, const char *why,
+    const struct ipc_msg *m, int fatal, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)p;
+	log_debug("client %llu: %s: %s%s", (unsigned long long)c->serial,
+	    proto_err_name(e), why, fatal ? "; closing" : "");
+	client_reply_error(c, m ? m->has_id : 0, m ? m->id : 0, e, "%s", why);
+}
+
+static void
+client_gone(struct peer *p, const char *why, void *arg)
+{
+	struct client	*c = arg;
+	struct ipcd	*ix = c->ix;
+
+	(void)p;
+	log_debug("client %llu: %s", (unsigned long long)c->serial, why);
+	TAILQ_REMOVE(&ix->clients, c, entry);
+	ix->nclients--;
+	c->peer = NULL;
+	master_client_gone(ix, c);
+	if (c->refs == 0)
+		free(c);
+}
+
+static void
+client_new(struct ipcd *ix, int fd)
+{
+	struct client	*c;
+	size_t		 limit;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warnx("out of memory for a client");
+		close(fd);
+		return;
+	}
+	c->ix = ix;
+	c->serial = ++ix->client_serial;
+	c->peer = peer_new(&ix->pb, fd, IPC_DIR_REQUEST, ix->conf.max_message,
+	    &client_ops, c);
+	if (c->peer == NULL) {
+		log_warnx("out of memory for a client");
+		close(fd);
+		free(c);
+		return;
+	}
+	/* A client that does not read its replies stops being read. */
+	limit = 2 * (size_t)ix->conf.max_message;
+	peer_set_out_limit(c->peer, limit < 1048576 ? 1048576 : limit);
+	TAILQ_INSERT_TAIL(&ix->clients, c, entry);
+	ix->nclients++;
+	log_debug("client %llu: connected", (unsigned long long)c->serial);
+}
+
+static void
+accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)fd;
+	(void)what;
+	event_add(ix->ev_accept, NULL);
+}
+
+/* Out of descriptors: stop accepting for a moment rather than spin. */
+static void
+accept_pause(struct ipcd *ix)
+{
+	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+
+	log_warn("accept");
+	event_del(ix->ev_accept);
+	evtimer_add(ix->ev_accept_pause, &tv);
+}
+
+static void
+control_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	int		 fd, i;
+
+	(void)what;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(ix);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				log_warn("accept");
+			return;
+		}
+		client_new(ix, fd);
+	}
+}
+
+/* Refuse to take over the socket of a running ipcd; remove a stale one. */
+static int
+control_clear(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat	 sb;
+	int		 fd, r;
+
+	if (lstat(path, &sb) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(sb.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	close(fd);
+	if (r == 0) {
+		snprintf(err, errlen, "%s: another ipcd is listening there",
+		    path);
+		return -1;
+	}
+	if (unlink(path) == -1 && errno != ENOENT)
+		return -1;
+	return 0;
+}
+
+static int
+control_bind(const char *path, mode_t mode)
+{
+	struct sockaddr_un sun;
+	mode_t		 old;
+	int		 fd, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r == -1 || chmod(path, mode) == -1 || listen(fd, SOMAXCONN) == -1) {
+		r = errno;
+		close(fd);
+		errno = r;
+		return -1;
+	}
+	return fd;
+}
+
+int
+control_listen(struct ipcd *ix, char *err, size_t errlen)
+{
+	const char	*path = ix->conf.socket;
+
+	*err = '\0';
+	TAILQ_INIT(&ix->clients);
+	if (control_clear(path, err, errlen) == -1 ||
+	    (ix->listen_fd = control_bind(path, ix->conf.socket_mode)) == -1) {
+		if (*err == '\0')
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ix->ev_accept = event_new(ix->base, ix->listen_fd,
+	    EV_READ | EV_PERSIST, control_accept, ix);
+	ix->ev_accept_pause = evtimer_new(ix->base, accept_resume, ix);
+	if (ix->ev_accept == NULL || ix->ev_accept_pause == NULL ||
+	    event_add(ix->ev_accept, NULL) == -1) {
+		snprintf(err, errlen, "cannot watch the control socket");
+		return -1;
+	}
+	return 0;
+}
+
+/* Stop accepting and remove the socket; connected clients stay. */
+void
+control_close(struct ipcd *ix)
+{
+	if (ix->listen_fd == -1)
+		return;
+	event_free(ix->ev_accept);
+	event_free(ix->ev_accept_pause);
+	ix->ev_accept = ix->ev_accept_pause = NULL;
+	close(ix->listen_fd);
+	ix->listen_fd = -1;
+	unlink(ix->conf.socket);
+}
+
+/* Close every client connection, trying once to send what is pending. */
+void
+control_close_clients(struct ipcd *ix)
+{
+	struct client	*c;
+
+	while ((c = TAILQ_FIRST(&ix->clients)) != NULL) {
+		TAILQ_REMOVE(&ix->clients, c, entry);
+		ix->nclients--;
+		peer_close(c->peer);
+		c->peer = NULL;
+		master_client_gone(ix, c);
+		if (c->refs == 0)
+			free(c);
+	}
+}

@@ -1,0 +1,192 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs.h"
+
+#define SLOT(id)	((uint32_t)((id) & 0xffffffffu))
+#define GEN(id)		((uint32_t)((id) >> 32))
+#define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
+
+void
+jobs_init(struct jobs *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->free_head = UINT32_MAX;
+}
+
+void
+jobs_free(struct jobs *j)
+{
+	free(j->v);
+	jobs_init(j);
+}
+
+/* Take a slot for a job running on worker w; its wire id goes to *id. */
+int
+jobs_add(struct jobs *j, struct client *c, uint64_t cid, int w, uint64_t *id)
+{
+	struct job	*job, *v;
+	uint32_t	 slot;
+
+	if (j->free_head != UINT32_MAX) {
+		slot = j->free_head;
+		j->free_head = j->v[slot].next_free;
+	} else {
+		if (j->n == j->cap) {
+			uint32_t cap = j->cap ? j->cap * 2 : 256;
+
+			if (cap < j->cap ||
+			    (v = realloc(j->v, (size_t)cap * sizeof(*v))) == NULL)
+				return -1;
+			j->v = v;
+			j->cap = cap;
+		}
+		slot = j->n++;
+		j->v[slot].gen = 1;
+	}
+	job = &j->v[slot];
+	job->client = c;
+	job->cid = cid;
+	job->worker = w;
+	j->running++;
+	*id = (uint64_t)job->gen << 32 | slot;
+	return 0;
+}
+
+/* The running job with this wire id, or NULL for an unknown or stale one. */
+struct job *
+jobs_get(struct jobs *j, uint64_t id)
+{
+	struct job	*job;
+
+	if (SLOT(id) >= j->n)
+		return NULL;
+	job = &j->v[SLOT(id)];
+	if (job->worker == -1 || job->gen != GEN(id))
+		return NULL;
+	return job;
+}
+
+/* The job in slot i, if it is running (for scans over all jobs). */
+struct job *
+jobs_at(struct jobs *j, uint32_t i)
+{
+	if (i >= j->n || j->v[i].worker == -1)
+		return NULL;
+	return &j->v[i];
+}
+
+void
+jobs_del(struct jobs *j, struct job *job)
+{
+	uint32_t slot = (uint32_t)(job - j->v);
+
+	job->worker = -1;
+	job->client = NULL;
+	if (++job->gen == 0)
+		job->gen = 1;
+	job->next_free = j->free_head;
+	j->free_head = slot;
+	j->running--;
+}
+
+void
+queue_init(struct queue *q)
+{
+	memset(q, 0, sizeof(*q));
+}
+
+void
+queue_free(struct queue *q)
+{
+	buf_free(&q->bytes);
+	queue_init(q);
+}
+
+/* Start an entry; the caller appends one frame to q->bytes, then commits. */
+size_t
+queue_begin(struct queue *q)
+{
+	static const struct qent zero;
+	size_t	 mark = buf_avail(&q->bytes);
+
+	if (buf_append(&q->bytes, &zero, sizeof(zero)) == -1)
+		return (size_t)-1;
+	return mark;
+}
+
+int
+queue_commit(struct queue *q, size_t mark, struct client *c, uint64_t cid)
+{
+	static const uint8_t zeros[8];
+	struct qent	 e = { c, cid, 0, 0 };
+	size_t		 len;
+
+	if (mark == (size_t)-1)
+		return -1;
+	len = buf_avail(&q->bytes) - mark - sizeof(e);
+	if (buf_append(&q->bytes, zeros, ALIGN8(len) - len) == -1) {
+		queue_abort(q, mark);
+		return -1;
+	}
+	e.len = (uint32_t)len;
+	memcpy(buf_head(&q->bytes) + mark, &e, sizeof(e));
+	q->live++;
+	return 0;
+}
+
+void
+queue_abort(struct queue *q, size_t mark)
+{
+	if (mark != (size_t)-1 && mark <= buf_avail(&q->bytes))
+		q->bytes.len = q->bytes.off + mark;
+}
+
+/* The oldest entry and its frame, or 0 if the queue is empty. */
+int
+queue_peek(struct queue *q, struct qent *e, const uint8_t **frame)
+{
+	if (buf_avail(&q->bytes) < sizeof(*e))
+		return 0;
+	memcpy(e, buf_head(&q->bytes), sizeof(*e));
+	*frame = buf_head(&q->bytes) + sizeof(*e);
+	return 1;
+}
+
+/* Drop the oldest entry. */
+void
+queue_pop(struct queue *q)
+{
+	struct qent	 e;
+
+	memcpy(&e, buf_head(&q->bytes), sizeof(e));
+	buf_consume(&q->bytes, sizeof(e) + ALIGN8((size_t)e.len));
+	q->live--;
+	if (buf_avail(&q->bytes) == 0)
+		buf_trim(&q->bytes, 1024 * 1024);
+}
+
+/* Remove every entry of client c, in place; returns how many went. */
+unsigned
+queue_remove(struct queue *q, const struct client *c)
+{
+	uint8_t		*base = buf_head(&q->bytes);
+	struct qent	 e;
+	size_t		 rd, wr = 0, sz, n = buf_avail(&q->bytes);
+	unsigned	 gone = 0;
+
+	for (rd = 0; rd < n; rd += sz) {
+		memcpy(&e, base + rd, sizeof(e));
+		sz = sizeof(e) + ALIGN8((size_t)e.len);
+		if (e.client == c) {
+			gone++;
+			continue;
+		}
+		if (wr != rd)
+			memmove(base + wr, base + rd, sz);
+		wr += sz;
+	}
+	q->bytes.len = q->bytes.off + wr;
+	q->live -= gone;
+	return gone;
+}

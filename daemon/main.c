@@ -1,0 +1,212 @@
+/*
+ * ipcd: a preforked pool of worker processes fed over a Unix socket.
+ * Runs in the foreground; a service manager supervises it.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+struct options {
+	const char	*conf;
+	const char	*socket;
+	int		 check;
+	int		 verbose;
+};
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: ipcd [-nvV] [-f config] [-s socket]\n"
+	    "  -f, --config FILE   configuration (default %s)\n"
+	    "  -s, --socket PATH   control socket, overriding the config\n"
+	    "  -n, --check         check the configuration and exit\n"
+	    "  -v, --verbose       log debug messages too\n"
+	    "  -V, --version       print the version and exit\n",
+	    IPCD_CONF_PATH);
+	exit(status);
+}
+
+static void
+parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	 ch;
+
+	memset(o, 0, sizeof(*o));
+	o->conf = IPCD_CONF_PATH;
+	while ((ch = getopt_long(argc, argv, "f:s:nvVh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o->conf = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'n':
+			o->check = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			printf("ipcd %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+		default:
+			usage(2);
+		}
+	}
+	if (optind != argc)
+		usage(2);
+}
+
+static void
+load_config(struct ipcd *ix, const struct options *o)
+{
+	char	 err[CONFIG_ERR_MAX + 128];
+
+	if (config_load(&ix->conf, o->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ipcd: %s\n", err);
+		exit(1);
+	}
+	if (o->socket != NULL &&
+	    config_set(&ix->conf, "socket", o->socket, err, sizeof(err)) == -1) {
+		fprintf(stderr, "ipcd: -s %s\n", err);
+		exit(1);
+	}
+	ix->conf_path = o->conf;
+}
+
+static void
+on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)what;
+	if (ix->stopping) {
+		if (ix->ev_drain != NULL && evtimer_pending(ix->ev_drain, NULL))
+			event_active(ix->ev_drain, EV_TIMEOUT, 0);
+		return;
+	}
+	log_notice("received SIG%s", sigabbrev_np(sig));
+	control_close(ix);
+	master_stop(ix);
+	peer_flush_all(&ix->pb);
+}
+
+static void
+on_child(evutil_socket_t sig, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)sig;
+	(void)what;
+	master_reap(ix);
+	peer_flush_all(&ix->pb);
+}
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_notice("SIGHUP: this version cannot reload; restart ipcd to "
+	    "apply a new configuration");
+}
+
+static int
+add_signals(struct ipcd *ix)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGCHLD, SIGHUP };
+	static event_callback_fn const fns[] = {
+		on_stop, on_stop, on_child, on_hup
+	};
+	size_t	 i;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ix->ev_signals[i] = evsignal_new(ix->base, sigs[i], fns[i], ix);
+		if (ix->ev_signals[i] == NULL ||
+		    evsignal_add(ix->ev_signals[i], NULL) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+cleanup(struct ipcd *ix)
+{
+	size_t	 i;
+
+	control_close(ix);
+	control_close_clients(ix);
+	for (i = 0; i < sizeof(ix->ev_signals) / sizeof(ix->ev_signals[0]); i++)
+		if (ix->ev_signals[i] != NULL)
+			event_free(ix->ev_signals[i]);
+	if (ix->ev_respawn != NULL)
+		event_free(ix->ev_respawn);
+	if (ix->ev_drain != NULL)
+		event_free(ix->ev_drain);
+	if (ix->ev_kill != NULL)
+		event_free(ix->ev_kill);
+	free(ix->workers);
+	jobs_free(&ix->jobs);
+	queue_free(&ix->queue);
+	event_base_free(ix->base);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ipcd	 ix;
+	struct options	 o;
+	char		 err[512];
+
+	parse_args(argc, argv, &o);
+	memset(&ix, 0, sizeof(ix));
+	ix.listen_fd = -1;
+	log_init("ipcd", LOG_INFO);
+	load_config(&ix, &o);
+	if (o.check) {
+		printf("%s: configuration OK\n", o.conf);
+		return 0;
+	}
+	log_setlevel(o.verbose ? LOG_DEBUG : ix.conf.log_level);
+	clock_gettime(CLOCK_MONOTONIC, &ix.started);
+	if ((ix.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	peerbase_init(&ix.pb, ix.base);
+	if (add_signals(&ix) == -1)
+		fatalx("cannot install signal handlers");
+	if (control_listen(&ix, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (master_start(&ix) == -1) {
+		control_close(&ix);
+		fatal("cannot start the workers");
+	}
+	log_info("ipcd %s starting %u workers", PACKAGE_VERSION,
+	    ix.conf.workers);
+	event_base_dispatch(ix.base);
+	cleanup(&ix);
+	log_notice("stopped");
+	return 0;
+}

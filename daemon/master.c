@@ -1,0 +1,560 @@
+/*
+ * The pool: workers, the jobs they run and the queue of jobs waiting for
+ * one.  Jobs go to workers round-robin, each worker holding up to
+ * worker_window of them; replies go back to the client that asked.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+#define RESPAWN_MIN_MS	100
+#define RESPAWN_MAX_MS	10000
+#define KILL_GRACE_S	2
+
+static void	worker_msg(struct peer *, const struct ipc_msg *, void *);
+static void	worker_bad(struct peer *, enum ipc_err, const char *,
+		    const struct ipc_msg *, int, void *);
+static void	worker_gone(struct peer *, const char *, void *);
+static void	master_pump(struct ipcd *);
+static void	master_close_workers(struct ipcd *);
+
+static const struct peer_ops worker_ops = {
+	worker_msg, worker_bad, worker_gone
+};
+
+static const char *const worker_states[] = {
+	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
+	[W_EXITING] = "exiting"
+};
+
+const char *
+worker_state_name(enum worker_state s)
+{
+	return worker_states[s];
+}
+
+static void
+worker_set_state(struct worker *w, enum worker_state s)
+{
+	log_debug("worker %u (pid %ld): %s -> %s", w->slot, (long)w->pid,
+	    worker_states[w->state], worker_states[s]);
+	if (w->state == W_READY)
+		w->ix->nready--;
+	if (s == W_READY)
+		w->ix->nready++;
+	w->state = s;
+}
+
+static int
+worker_spawn(struct ipcd *ix, struct worker *w)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = proc_spawn(ix, &fd, worker_main)) == -1) {
+		log_warn("worker %u: cannot start", w->slot);
+		return -1;
+	}
+	w->pid = pid;
+	w->jobs = 0;
+	clock_gettime(CLOCK_MONOTONIC, &w->started);
+	w->peer = peer_new(&ix->pb, fd, IPC_DIR_FROM_WORKER,
+	    ix->conf.max_message, &worker_ops, w);
+	if (w->peer == NULL) {
+		log_warnx("worker %u: out of memory for its channel", w->slot);
+		close(fd);
+		kill(pid, SIGKILL);
+		worker_set_state(w, W_EXITING);
+		return -1;
+	}
+	worker_set_state(w, W_STARTING);
+	return 0;
+}
+
+static void
+respawn_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
+		if (ix->workers[i].state == W_EMPTY)
+			worker_spawn(ix, &ix->workers[i]);
+	peer_flush_all(&ix->pb);
+}
+
+/* Replace a dead worker, backing off while workers keep dying young. */
+static void
+respawn_later(struct ipcd *ix, struct worker *w)
+{
+	struct timespec	 now;
+	struct timeval	 tv;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - w->started.tv_sec >= 2)
+		ix->backoff_ms = 0;
+	else if (ix->backoff_ms == 0)
+		ix->backoff_ms = RESPAWN_MIN_MS;
+	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
+		ix->backoff_ms = RESPAWN_MAX_MS;
+	if (ix->backoff_ms == 0) {
+		worker_spawn(ix, w);
+		return;
+	}
+	if (evtimer_pending(ix->ev_respawn, NULL))
+		return;
+	log_warnx("workers are dying young: next start in %u ms",
+	    ix->backoff_ms);
+	tv.tv_sec = ix->backoff_ms / 1000;
+	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
+	evtimer_add(ix->ev_respawn, &tv);
+}
+
+int
+master_start(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	ix->nworkers = ix->conf.workers;
+	ix->workers = calloc(ix->nworkers, sizeof(*ix->workers));
+	ix->ev_respawn = evtimer_new(ix->base, respawn_due, ix);
+	if (ix->workers == NULL || ix->ev_respawn == NULL)
+		return -1;
+	jobs_init(&ix->jobs);
+	queue_init(&ix->queue);
+	for (i = 0; i < ix->nworkers; i++) {
+		ix->workers[i].ix = ix;
+		ix->workers[i].slot = i;
+		if (worker_spawn(ix, &ix->workers[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+can_take(void *arg, unsigned i)
+{
+	struct ipcd	*ix = arg;
+	struct worker	*w = &ix->workers[i];
+
+	return w->state == W_READY && w->jobs < ix->conf.worker_window;
+}
+
+static int
+pick_worker(struct ipcd *ix)
+{
+	return sched_pick(&ix->sched, ix->nworkers, can_take, ix);
+}
+
+/* Hand a job straight to a worker; 0 if none can take it now. */
+static int
+dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	struct worker	*w;
+	uint64_t	 id;
+	int		 i;
+
+	if ((i = pick_worker(ix)) == -1)
+		return 0;
+	w = &ix->workers[i];
+	if (jobs_add(&ix->jobs, c, m->id, i, &id) == -1) {
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+		return 1;
+	}
+	if (proto_put_task(peer_out(w->peer), ix->conf.max_message, id, m->task,
+	    &m->data) == -1) {
+		jobs_del(&ix->jobs, jobs_get(&ix->jobs, id));
+		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
+		    "task larger than max_message (%u bytes)",
+		    ix->conf.max_message);
+		return 1;
+	}
+	w->jobs++;
+	c->refs++;
+	return 1;
+}
+
+static void
+enqueue(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	struct queue	*q = &ix->queue;
+	size_t		 mark;
+
+	if (q->live >= ix->conf.queue_limit) {
+		client_reply_error(c, 1, m->id, IPC_E_BUSY,
+		    "all workers busy and the queue is full (%u jobs)",
+		    ix->conf.queue_limit);
+		return;
+	}
+	mark = queue_begin(q);
+	if (mark == (size_t)-1 || proto_put_task(&q->bytes,
+	    ix->conf.max_message, 0, m->task, &m->data) == -1 ||
+	    queue_commit(q, mark, c, m->id) == -1) {
+		queue_abort(q, mark);
+		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
+		    "task larger than max_message (%u bytes)",
+		    ix->conf.max_message);
+		return;
+	}
+	c->refs++;
+	c->queued++;
+}
+
+void
+master_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (ix->stopping) {
+		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		return;
+	}
+	if (ix->queue.live == 0 && dispatch_now(ix, c, m))
+		return;
+	enqueue(ix, c, m);
+}
+
+static int
+client_alive(struct client *c)
+{
+	return c->peer != NULL;
+}
+
+/* Move waiting jobs to workers while any can take one. */
+static void
+master_pump(struct ipcd *ix)
+{
+	struct qent	 e;
+	const uint8_t	*frame;
+	struct buf	*out;
+	uint64_t	 id;
+	int		 i;
+
+	while (queue_peek(&ix->queue, &e, &frame)) {
+		if ((i = pick_worker(ix)) == -1)
+			break;
+		if (jobs_add(&ix->jobs, e.client, e.cid, i, &id) == -1)
+			break;
+		out = peer_out(ix->workers[i].peer);
+		if (buf_append(out, frame, e.len) == -1) {
+			jobs_del(&ix->jobs, jobs_get(&ix->jobs, id));
+			break;
+		}
+		proto_task_set_id(out->data + out->len - e.len, id);
+		ix->workers[i].jobs++;
+		e.client->queued--;
+		queue_pop(&ix->queue);
+	}
+}
+
+/* Forget a running job, replying err to its client if it is still there. */
+static void
+job_fail(struct ipcd *ix, struct job *job, enum ipc_err err, const char *text)
+{
+	struct client	*c = job->client;
+
+	if (client_alive(c))
+		client_reply_error(c, 1, job->cid, err, "%s", text);
+	ix->failed++;
+	ix->workers[job->worker].jobs--;
+	jobs_del(&ix->jobs, job);
+	client_unref(c);
+}
+
+static void
+job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
+{
+	struct job	*job = jobs_get(&ix->jobs, m->id);
+	struct client	*c;
+	uint32_t	 max;
+
+	if (job == NULL || job->worker != (int)w->slot) {
+		log_warnx("worker %u (pid %ld): reply for unknown job %llu",
+		    w->slot, (long)w->pid, (unsigned long long)m->id);
+		return;
+	}
+	c = job->client;
+	if (m->type == IPC_T_RESULT) {
+		ix->done++;
+		w->done++;
+	} else
+		ix->failed++;
+	if (client_alive(c)) {
+		max = peer_max(c->peer);
+		if (m->type == IPC_T_ERROR)
+			proto_put_error(peer_out(c->peer), max, 1, job->cid,
+			    m->code, m->message);
+		else if (proto_put_result(peer_out(c->peer), max, job->cid,
+		    &m->data) == -1)
+			client_reply_error(c, 1, job->cid, IPC_E_TOO_LARGE,
+			    "result larger than max_message (%u bytes)", max);
+	}
+	w->jobs--;
+	jobs_del(&ix->jobs, job);
+	client_unref(c);
+}
+
+static void
+worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
+{
+	if (w->state != W_STARTING || m->pid != (uint64_t)w->pid) {
+		log_warnx("worker %u (pid %ld): unexpected READY (pid %llu)",
+		    w->slot, (long)w->pid, (unsigned long long)m->pid);
+		return;
+	}
+	worker_set_state(w, W_READY);
+	if (!ix->announced && ix->nready == ix->nworkers) {
+		ix->announced = 1;
+		log_notice("ready: %u workers, socket %s", ix->nworkers,
+		    ix->conf.socket);
+	}
+}
+
+static void
+worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
+{
+	struct worker	*w = arg;
+	struct ipcd	*ix = w->ix;
+
+	(void)p;
+	if (m->type == IPC_T_READY)
+		worker_ready(ix, w, m);
+	else
+		job_done(ix, w, m);
+	master_pump(ix);
+	if (ix->stopping && ix->jobs.running == 0)
+		master_close_workers(ix);
+}
+
+static void
+worker_bad(struct peer *p, enum ipc_err e, const char *why,
+    const struct ipc_msg *m, int fatal, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)p;
+	(void)m;
+	log_warnx("worker %u (pid %ld): %s from worker: %s%s", w->slot,
+	    (long)w->pid, proto_err_name(e), why, fatal ? "; closing" : "");
+}
+
+/* The channel to a worker ended: its jobs are lost and it must go. */
+static void
+worker_gone(struct peer *p, const char *why, void *arg)
+{
+	struct worker	*w = arg;
+	struct ipcd	*ix = w->ix;
+	struct job	*job;
+	char		 text[128];
+	uint32_t	 i;
+
+	(void)p;
+	w->peer = NULL;
+	if (!ix->stopping)
+		log_warnx("worker %u (pid %ld): channel %s", w->slot,
+		    (long)w->pid, why);
+	snprintf(text, sizeof(text), "worker (pid %ld) died", (long)w->pid);
+	for (i = 0; i < ix->jobs.n; i++)
+		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
+		    job->worker == (int)w->slot)
+			job_fail(ix, job, IPC_E_WORKER_DIED, text);
+	if (w->pid > 0) {
+		kill(w->pid, SIGTERM);
+		worker_set_state(w, W_EXITING);
+	} else
+		worker_set_state(w, W_EMPTY);
+	master_pump(ix);
+}
+
+static struct worker *
+worker_by_pid(struct ipcd *ix, pid_t pid)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid == pid)
+			return &ix->workers[i];
+	return NULL;
+}
+
+static int
+all_reaped(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid > 0)
+			return 0;
+	return 1;
+}
+
+/* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
+void
+master_reap(struct ipcd *ix)
+{
+	struct worker	*w;
+	char		 text[128];
+	pid_t		 pid;
+	int		 status;
+
+	while (proc_reap(&pid, &status) > 0) {
+		if ((w = worker_by_pid(ix, pid)) == NULL)
+			continue;
+		if (w->peer != NULL)
+			peer_drain(w->peer);
+		proc_exit_text(status, text, sizeof(text));
+		if (ix->stopping)
+			log_info("worker %u (pid %ld) %s", w->slot, (long)pid,
+			    text);
+		else
+			log_warnx("worker %u (pid %ld) %s", w->slot, (long)pid,
+			    text);
+		if (w->peer != NULL)
+			peer_close(w->peer);
+		w->peer = NULL;
+		worker_set_state(w, W_EMPTY);
+		w->pid = 0;
+		if (!ix->stopping)
+			respawn_later(ix, w);
+	}
+	if (ix->stopping && all_reaped(ix))
+		event_base_loopexit(ix->base, NULL);
+}
+
+/* A client went: drop its waiting jobs; its running ones finish unseen. */
+void
+master_client_gone(struct ipcd *ix, struct client *c)
+{
+	unsigned	 n;
+
+	if (c->queued == 0)
+		return;
+	n = queue_remove(&ix->queue, c);
+	c->queued -= n;
+	c->refs -= n;
+}
+
+static void
+kill_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid > 0) {
+			log_warnx("worker %u (pid %ld) did not exit; killing it",
+			    i, (long)ix->workers[i].pid);
+			kill(ix->workers[i].pid, SIGKILL);
+		}
+}
+
+/* Close every channel: a worker exits when its channel ends. */
+static void
+master_close_workers(struct ipcd *ix)
+{
+	struct timeval	 tv = { KILL_GRACE_S, 0 };
+	struct worker	*w;
+	unsigned	 i;
+
+	if (ix->ev_kill != NULL)
+		return;
+	for (i = 0; i < ix->nworkers; i++) {
+		w = &ix->workers[i];
+		if (w->peer != NULL) {
+			peer_close(w->peer);
+			w->peer = NULL;
+		}
+		if (w->pid > 0)
+			worker_set_state(w, W_EXITING);
+	}
+	if ((ix->ev_kill = evtimer_new(ix->base, kill_due, ix)) != NULL)
+		evtimer_add(ix->ev_kill, &tv);
+	if (all_reaped(ix))
+		event_base_loopexit(ix->base, NULL);
+}
+
+static void
+drain_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	struct job	*job;
+	uint32_t	 i;
+
+	(void)fd;
+	(void)what;
+	log_warnx("drain timeout: %u jobs still running are cancelled",
+	    ix->jobs.running);
+	for (i = 0; i < ix->jobs.n; i++)
+		if ((job = jobs_at(&ix->jobs, i)) != NULL)
+			job_fail(ix, job, IPC_E_SHUTTING_DOWN,
+			    "ipcd stopped before the job finished");
+	master_close_workers(ix);
+	peer_flush_all(&ix->pb);
+}
+
+/* Stop taking jobs, answer the waiting ones, let running ones finish. */
+void
+master_stop(struct ipcd *ix)
+{
+	struct timeval	 tv = { ix->conf.drain_timeout, 0 };
+	struct qent	 e;
+	const uint8_t	*frame;
+
+	if (ix->stopping)
+		return;
+	ix->stopping = 1;
+	evtimer_del(ix->ev_respawn);
+	while (queue_peek(&ix->queue, &e, &frame)) {
+		queue_pop(&ix->queue);
+		e.client->queued--;
+		client_reply_error(e.client, 1, e.cid, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		ix->failed++;
+		client_unref(e.client);
+	}
+	log_notice("stopping: %u jobs running, draining for up to %u s",
+	    ix->jobs.running, ix->conf.drain_timeout);
+	if (ix->jobs.running == 0) {
+		master_close_workers(ix);
+		return;
+	}
+	ix->ev_drain = evtimer_new(ix->base, drain_due, ix);
+	if (ix->ev_drain == NULL || evtimer_add(ix->ev_drain, &tv) == -1)
+		drain_due(-1, 0, ix);
+}
+
+/* The pool's state for a STATUS reply; ws has room for every worker. */
+void
+master_status(struct ipcd *ix, struct ipc_status *st)
+{
+	struct timespec	 now;
+	unsigned	 i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	st->pid = (uint64_t)getpid();
+	st->version = proto_str(PACKAGE_VERSION);
+	st->uptime_ms = (uint64_t)(now.tv_sec - ix->started.tv_sec) * 1000 +
+	    (now.tv_nsec - ix->started.tv_nsec) / 1000000;
+	st->queue = ix->queue.live;
+	st->queue_limit = ix->conf.queue_limit;
+	st->done = ix->done;
+	st->failed = ix->failed;
+	st->clients = ix->nclients;
+	st->nworkers = ix->nworkers;
+	for (i = 0; i < ix->nworkers; i++) {
+		st->workers[i].pid = (uint64_t)(ix->workers[i].pid > 0 ?
+		    ix->workers[i].pid : 0);
+		st->workers[i].state =
+		    proto_str(worker_state_name(ix->workers[i].state));
+		st->workers[i].jobs = ix->workers[i].jobs;
+		st->workers[i].done = ix->workers[i].done;
+	}
+}

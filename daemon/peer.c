@@ -1,0 +1,345 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frame.h"
+#include "log.h"
+#include "peer.h"
+
+#define PEER_READ_CHUNK	(64 * 1024)
+#define PEER_ZONE_CHUNK	8192
+
+struct peer {
+	struct peerbase		*pb;
+	int			 fd;
+	unsigned		 dirs;
+	uint32_t		 max;
+	size_t			 out_limit;	/* pause reading above this */
+	struct event		*ev_read;
+	struct event		*ev_write;
+	struct buf		 in;
+	struct buf		 out;
+	msgpack_zone		 zone;
+	const struct peer_ops	*ops;
+	void			*arg;
+	int			 busy;		/* inside one of our callbacks */
+	int			 dead;		/* closed while busy */
+	int			 reading;	/* ev_read is armed */
+	int			 queued;	/* on the dirty list */
+	TAILQ_ENTRY(peer)	 entry;
+};
+
+static void	peer_on_read(evutil_socket_t, short, void *);
+static void	peer_on_write(evutil_socket_t, short, void *);
+
+void
+peerbase_init(struct peerbase *pb, struct event_base *base)
+{
+	pb->base = base;
+	TAILQ_INIT(&pb->dirty);
+}
+
+struct peer *
+peer_new(struct peerbase *pb, int fd, unsigned dirs, uint32_t max,
+    const struct peer_ops *ops, void *arg)
+{
+	struct peer	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->pb = pb;
+	p->fd = fd;
+	p->dirs = dirs;
+	p->max = max;
+	p->ops = ops;
+	p->arg = arg;
+	p->out_limit = SIZE_MAX;
+	if (!msgpack_zone_init(&p->zone, PEER_ZONE_CHUNK))
+		goto fail;
+	p->ev_read = event_new(pb->base, fd, EV_READ | EV_PERSIST,
+	    peer_on_read, p);
+	p->ev_write = event_new(pb->base, fd, EV_WRITE | EV_PERSIST,
+	    peer_on_write, p);
+	if (p->ev_read == NULL || p->ev_write == NULL ||
+	    event_add(p->ev_read, NULL) == -1)
+		goto fail;
+	p->reading = 1;
+	return p;
+fail:
+	if (p->ev_read)
+		event_free(p->ev_read);
+	if (p->ev_write)
+		event_free(p->ev_write);
+	msgpack_zone_destroy(&p->zone);
+	free(p);
+	return NULL;
+}
+
+void
+peer_set_out_limit(struct peer *p, size_t limit)
+{
+	p->out_limit = limit;
+}
+
+void
+peer_set_max(struct peer *p, uint32_t max)
+{
+	p->max = max;
+}
+
+uint32_t
+peer_max(const struct peer *p)
+{
+	return p->max;
+}
+
+int
+peer_fd(const struct peer *p)
+{
+	return p->fd;
+}
+
+size_t
+peer_pending(const struct peer *p)
+{
+	return buf_avail(&p->out);
+}
+
+/* The output buffer, to append whole frames to; it goes out after this callback. */
+struct buf *
+peer_out(struct peer *p)
+{
+	if (!p->queued && !p->dead) {
+		TAILQ_INSERT_TAIL(&p->pb->dirty, p, entry);
+		p->queued = 1;
+	}
+	return &p->out;
+}
+
+static void
+peer_free(struct peer *p)
+{
+	if (p->queued)
+		TAILQ_REMOVE(&p->pb->dirty, p, entry);
+	event_free(p->ev_read);
+	event_free(p->ev_write);
+	close(p->fd);
+	buf_free(&p->in);
+	buf_free(&p->out);
+	msgpack_zone_destroy(&p->zone);
+	free(p);
+}
+
+/* Close from the owner's side: no gone callback.  Pending output is tried once. */
+void
+peer_close(struct peer *p)
+{
+	if (p->dead)
+		return;
+	if (buf_avail(&p->out) > 0)
+		(void)write(p->fd, buf_head(&p->out), buf_avail(&p->out));
+	if (p->busy) {
+		p->dead = 1;
+		event_del(p->ev_read);
+		event_del(p->ev_write);
+		if (p->queued) {
+			TAILQ_REMOVE(&p->pb->dirty, p, entry);
+			p->queued = 0;
+		}
+		return;
+	}
+	peer_free(p);
+}
+
+/* The channel has ended: tell the owner, then free. */
+static void
+peer_lost(struct peer *p, const char *why)
+{
+	p->busy++;
+	p->ops->gone(p, why, p->arg);
+	p->busy--;
+	if (p->busy == 0)
+		peer_free(p);
+	else
+		p->dead = 1;
+}
+
+static void
+set_reading(struct peer *p, int on)
+{
+	if (on == p->reading || p->dead)
+		return;
+	if (on)
+		event_add(p->ev_read, NULL);
+	else
+		event_del(p->ev_read);
+	p->reading = on;
+}
+
+/* Write what we can; returns -1 if the channel broke. */
+static int
+peer_flush(struct peer *p)
+{
+	ssize_t	 n;
+
+	while (buf_avail(&p->out) > 0) {
+		n = write(p->fd, buf_head(&p->out), buf_avail(&p->out));
+		if (n > 0) {
+			buf_consume(&p->out, n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_add(p->ev_write, NULL);
+			set_reading(p, buf_avail(&p->out) <= p->out_limit);
+			return 0;
+		}
+		return -1;
+	}
+	event_del(p->ev_write);
+	buf_trim(&p->out, 256 * 1024);
+	set_reading(p, 1);
+	return 0;
+}
+
+void
+peer_flush_all(struct peerbase *pb)
+{
+	struct peer	*p;
+
+	while ((p = TAILQ_FIRST(&pb->dirty)) != NULL) {
+		TAILQ_REMOVE(&pb->dirty, p, entry);
+		p->queued = 0;
+		if (peer_flush(p) == -1)
+			peer_lost(p, strerror(errno));
+	}
+}
+
+static void
+peer_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)fd;
+	(void)what;
+	if (peer_flush(p) == -1)
+		peer_lost(p, strerror(errno));
+	peer_flush_all(p->pb);
+}
+
+/*
+ * Hand every whole frame in the input buffer to the owner.  Returns -1 after
+ * a framing error, which the owner has been told of and which ends the peer.
+ */
+static int
+peer_parse(struct peer *p)
+{
+	struct ipc_msg	 m;
+	enum frame_status st;
+	enum ipc_err	 e;
+	const char	*why;
+	uint32_t	 len;
+
+	while (!p->dead) {
+		st = frame_parse(buf_head(&p->in), buf_avail(&p->in), p->max,
+		    &len);
+		if (st == FRAME_MORE)
+			break;
+		if (st != FRAME_OK) {
+			p->ops->bad(p, st == FRAME_TOO_LARGE ? IPC_E_TOO_LARGE :
+			    IPC_E_BAD_FRAME, frame_status_name(st), NULL, 1,
+			    p->arg);
+			return -1;
+		}
+		e = proto_decode(buf_head(&p->in) + FRAME_HDR, len, p->dirs,
+		    &p->zone, &m, &why);
+		if (e == IPC_E_NONE)
+			p->ops->msg(p, &m, p->arg);
+		else
+			p->ops->bad(p, e, why, &m, 0, p->arg);
+		buf_consume(&p->in, FRAME_HDR + (size_t)len);
+	}
+	return 0;
+}
+
+/* Room to ask read() for: a chunk, or the rest of a larger frame begun. */
+static size_t
+read_need(const struct peer *p)
+{
+	size_t	 avail = buf_avail(&p->in);
+	uint32_t len = 0;
+
+	if (avail >= FRAME_HDR &&
+	    frame_parse(buf_head(&p->in), avail, p->max, &len) == FRAME_MORE &&
+	    FRAME_HDR + (size_t)len - avail > PEER_READ_CHUNK)
+		return FRAME_HDR + (size_t)len - avail;
+	return PEER_READ_CHUNK;
+}
+
+/* One read and the frames it completes: 1 read something, 0 nothing to read, -1 ended. */
+static int
+peer_read(struct peer *p, const char **why)
+{
+	ssize_t	 n;
+
+	if (buf_reserve(&p->in, read_need(p)) == -1) {
+		*why = "out of memory";
+		return -1;
+	}
+	n = read(p->fd, p->in.data + p->in.len, p->in.cap - p->in.len);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		*why = n == 0 ? (buf_avail(&p->in) ? "closed in mid-frame" :
+		    "closed") : strerror(errno);
+		return -1;
+	}
+	p->in.len += n;
+	if (peer_parse(p) == -1) {
+		*why = "framing error";
+		return -1;
+	}
+	if (buf_avail(&p->in) == 0)
+		buf_trim(&p->in, 256 * 1024);
+	return 1;
+}
+
+static void
+peer_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer	*p = arg;
+	struct peerbase	*pb = p->pb;
+	const char	*why = NULL;
+	int		 r;
+
+	(void)fd;
+	(void)what;
+	p->busy++;
+	r = peer_read(p, &why);
+	p->busy--;
+	if (p->dead)
+		peer_free(p);
+	else if (r == -1)
+		peer_lost(p, why);
+	peer_flush_all(pb);
+}
+
+/* Read and handle everything the other side wrote, up to its end. */
+void
+peer_drain(struct peer *p)
+{
+	const char	*why = NULL;
+	int		 r;
+
+	p->busy++;
+	while ((r = peer_read(p, &why)) == 1 && !p->dead)
+		;
+	p->busy--;
+	if (p->dead && p->busy == 0)
+		peer_free(p);
+	else if (r == -1 && !p->dead)
+		peer_lost(p, why);
+}

@@ -1,0 +1,107 @@
+/*
+ * Process plumbing: a worker is forked with its end of a socketpair on
+ * descriptor 3 and nothing else of the master's (no other channel, no
+ * control socket, no event loop), default signal handling, and no systemd
+ * variables in its environment.
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+static const int child_signals[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGPIPE, SIGUSR1, SIGUSR2
+};
+
+static const char *const child_unset[] = {
+	"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "NOTIFY_SOCKET",
+	"WATCHDOG_PID", "WATCHDOG_USEC"
+};
+
+static void __attribute__((noreturn))
+proc_child(const struct config *conf, pid_t parent, int fd,
+    void (*fn)(int, const struct config *))
+{
+	sigset_t	 none;
+	size_t		 i;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(1);
+	for (i = 0; i < sizeof(child_signals) / sizeof(child_signals[0]); i++)
+		signal(child_signals[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (fd != IPC_CHANNEL_FD) {
+		if (dup2(fd, IPC_CHANNEL_FD) == -1)
+			_exit(1);
+	} else if (fcntl(fd, F_SETFD, 0) == -1)
+		_exit(1);
+	close_range(IPC_CHANNEL_FD + 1, ~0U, 0);
+	for (i = 0; i < sizeof(child_unset) / sizeof(child_unset[0]); i++)
+		unsetenv(child_unset[i]);
+	fn(IPC_CHANNEL_FD, conf);
+	_exit(0);
+}
+
+/* Fork a child running fn on its channel; the master's end goes to *fdp. */
+pid_t
+proc_spawn(struct ipcd *ix, int *fdp, void (*fn)(int, const struct config *))
+{
+	pid_t	 pid, parent = getpid();
+	int	 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0)
+		proc_child(&ix->conf, parent, sv[1], fn);
+	close(sv[1]);
+	if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
+		close(sv[0]);
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	*fdp = sv[0];
+	return pid;
+}
+
+/* One exited child, without blocking: 1 with its pid and status, else 0. */
+int
+proc_reap(pid_t *pid, int *status)
+{
+	do {
+		*pid = waitpid(-1, status, WNOHANG);
+	} while (*pid == -1 && errno == EINTR);
+	return *pid > 0;
+}
+
+/* "exited with status 1", "was killed by signal 9 (KILL)", ... */
+const char *
+proc_exit_text(int status, char *text, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(text, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(text, len, "was killed by signal %d (SIG%s)%s",
+		    WTERMSIG(status), sigabbrev_np(WTERMSIG(status)) ?
+		    sigabbrev_np(WTERMSIG(status)) : "?",
+		    WCOREDUMP(status) ? ", core dumped" : "");
+	else
+		snprintf(text, len, "changed state (status %#x)", status);
+	return text;
+}
