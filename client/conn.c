@@ -183,12 +183,20 @@ ctl_connect(struct ctl *ctl)
 	return 0;
 }
 
-/* Send what is in the output buffer and wait for the reply to id. */
+/*
+ * Send what is in the output buffer and wait for the reply to id.  If the
+ * daemon closed the connection while we wrote (it refuses an oversized frame
+ * from its header), its ERROR may still be there to read.
+ */
 int
 ctl_wait(struct ctl *ctl, uint64_t id, struct ipc_msg *m)
 {
 	if (conn_flush(&ctl->conn) == -1) {
-		fprintf(stderr, "ipcctl: write: %s\n", strerror(errno));
+		int	 e = errno;
+
+		if (conn_recv(&ctl->conn, m) == 0 && m->type == IPC_T_ERROR)
+			return 0;
+		fprintf(stderr, "ipcctl: write: %s\n", strerror(e));
 		return EXIT_CONN;
 	}
 	for (;;) {

@@ -2,6 +2,7 @@
  * ipcctl: talk to ipcd over its control socket.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,7 @@ main(int argc, char **argv)
 	size_t		 i;
 	int		 ch, r;
 
+	signal(SIGPIPE, SIG_IGN);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.conn.fd = -1;
 	if ((ctl.socket = getenv("IPCD_SOCKET")) == NULL || !*ctl.socket)

@@ -117,9 +117,12 @@ peer_out(struct peer *p)
 	return &p->out;
 }
 
+/* Free the peer after one try to send what is pending (a last ERROR). */
 static void
 peer_free(struct peer *p)
 {
+	if (buf_avail(&p->out) > 0)
+		(void)write(p->fd, buf_head(&p->out), buf_avail(&p->out));
 	if (p->queued)
 		TAILQ_REMOVE(&p->pb->dirty, p, entry);
 	event_free(p->ev_read);
@@ -137,8 +140,6 @@ peer_close(struct peer *p)
 {
 	if (p->dead)
 		return;
-	if (buf_avail(&p->out) > 0)
-		(void)write(p->fd, buf_head(&p->out), buf_avail(&p->out));
 	if (p->busy) {
 		p->dead = 1;
 		event_del(p->ev_read);
@@ -260,6 +261,8 @@ peer_parse(struct peer *p)
 		else
 			p->ops->bad(p, e, why, &m, 0, p->arg);
 		buf_consume(&p->in, FRAME_HDR + (size_t)len);
+		/* give back what a large or hostile value made the zone take */
+		msgpack_zone_clear(&p->zone);
 	}
 	return 0;
 }
