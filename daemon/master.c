@@ -22,6 +22,7 @@ static void	worker_bad(struct peer *, enum ipc_err, const char *,
 static void	worker_gone(struct peer *, const char *, void *);
 static void	master_pump(struct ipcd *);
 static void	master_close_workers(struct ipcd *);
+static void	master_check_drained(struct ipcd *);
 
 static const struct peer_ops worker_ops = {
 	worker_msg, worker_bad, worker_gone
@@ -77,16 +78,44 @@ worker_spawn(struct ipcd *ix, struct worker *w)
 }
 
 static void
+respawn_arm(struct ipcd *ix)
+{
+	struct timeval	 tv;
+
+	if (evtimer_pending(ix->ev_respawn, NULL))
+		return;
+	tv.tv_sec = ix->backoff_ms / 1000;
+	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
+	evtimer_add(ix->ev_respawn, &tv);
+}
+
+static void
+backoff_grow(struct ipcd *ix)
+{
+	if (ix->backoff_ms == 0)
+		ix->backoff_ms = RESPAWN_MIN_MS;
+	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
+		ix->backoff_ms = RESPAWN_MAX_MS;
+}
+
+/* Start a worker in every empty slot; try again later if one fails. */
+static void
 respawn_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct ipcd	*ix = arg;
 	unsigned	 i;
+	int		 failed = 0;
 
 	(void)fd;
 	(void)what;
 	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
-		if (ix->workers[i].state == W_EMPTY)
-			worker_spawn(ix, &ix->workers[i]);
+		if (ix->workers[i].state == W_EMPTY &&
+		    worker_spawn(ix, &ix->workers[i]) == -1)
+			failed = 1;
+	if (failed) {
+		backoff_grow(ix);
+		respawn_arm(ix);
+	}
 	peer_flush_all(&ix->pb);
 }
 
@@ -95,26 +124,20 @@ static void
 respawn_later(struct ipcd *ix, struct worker *w)
 {
 	struct timespec	 now;
-	struct timeval	 tv;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - w->started.tv_sec >= 2)
 		ix->backoff_ms = 0;
-	else if (ix->backoff_ms == 0)
-		ix->backoff_ms = RESPAWN_MIN_MS;
-	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
-		ix->backoff_ms = RESPAWN_MAX_MS;
+	else
+		backoff_grow(ix);
 	if (ix->backoff_ms == 0) {
-		worker_spawn(ix, w);
+		respawn_due(-1, 0, ix);
 		return;
 	}
-	if (evtimer_pending(ix->ev_respawn, NULL))
-		return;
-	log_warnx("workers are dying young: next start in %u ms",
-	    ix->backoff_ms);
-	tv.tv_sec = ix->backoff_ms / 1000;
-	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
-	evtimer_add(ix->ev_respawn, &tv);
+	if (!evtimer_pending(ix->ev_respawn, NULL))
+		log_warnx("workers are dying young: next start in %u ms",
+		    ix->backoff_ms);
+	respawn_arm(ix);
 }
 
 int
@@ -328,8 +351,7 @@ worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 	else
 		job_done(ix, w, m);
 	master_pump(ix);
-	if (ix->stopping && ix->jobs.running == 0)
-		master_close_workers(ix);
+	master_check_drained(ix);
 }
 
 static void
@@ -370,6 +392,7 @@ worker_gone(struct peer *p, const char *why, void *arg)
 	} else
 		worker_set_state(w, W_EMPTY);
 	master_pump(ix);
+	master_check_drained(ix);
 }
 
 static struct worker *
@@ -479,6 +502,14 @@ master_close_workers(struct ipcd *ix)
 		evtimer_add(ix->ev_kill, &tv);
 	if (all_reaped(ix))
 		event_base_loopexit(ix->base, NULL);
+}
+
+/* While stopping, the last running job's end lets the workers go. */
+static void
+master_check_drained(struct ipcd *ix)
+{
+	if (ix->stopping && ix->jobs.running == 0)
+		master_close_workers(ix);
 }
 
 static void
