@@ -230,17 +230,6 @@ struct loader {
 	unsigned char	 seen[NKEYS];
 };
 
-static char *
-loader_read(char *str, int num, void *arg)
-{
-	struct loader	*l = arg;
-
-	if (fgets(str, num, l->fp) == NULL)
-		return NULL;
-	l->line++;
-	return str;
-}
-
 static int
 loader_fail(struct loader *l, const char *msg)
 {
@@ -249,6 +238,30 @@ loader_fail(struct loader *l, const char *msg)
 		snprintf(l->err, sizeof(l->err), "%s", msg);
 	}
 	return 0;
+}
+
+/* Hand inih one line at a time; a line too long for it is an error. */
+static char *
+loader_read(char *str, int num, void *arg)
+{
+	struct loader	*l = arg;
+	char		 msg[64];
+	size_t		 n;
+	int		 c;
+
+	if (fgets(str, num, l->fp) == NULL)
+		return NULL;
+	l->line++;
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && !feof(l->fp)) {
+		snprintf(msg, sizeof(msg), "line longer than %d characters",
+		    num - 2);
+		loader_fail(l, msg);
+		while ((c = fgetc(l->fp)) != EOF && c != '\n')
+			;
+		str[0] = '\0';
+	}
+	return str;
 }
 
 static int
@@ -298,6 +311,8 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	}
 	r = ini_parse_stream(loader_read, &l, loader_key, &l);
 	fclose(l.fp);
+	if (r == 0 && l.errline > 0)
+		r = l.errline;
 	if (r == 0) {
 		*c = tmp;
 		return 0;
