@@ -1,0 +1,62 @@
+#!/bin/sh
+# The config file: checked with -n, errors name the file and line.
+. "$TESTLIB"
+plan 22
+
+out=$("$IPCD" -n -f "$CONF_IN" 2>&1)
+is "the shipped config is valid" "$CONF_IN: configuration OK" "$out"
+like "ipcd -V prints the version" '^ipcd [0-9]+\.[0-9]+' "$("$IPCD" -V)"
+
+# bad CONTENT EXPECTED-MESSAGE
+bad() {
+	printf '%b' "$1" > "$T/bad.conf"
+	out=$("$IPCD" -n -f "$T/bad.conf" 2>&1); rc=$?
+	if [ "$rc" -eq 1 ] && [ "$out" = "ipcd: $T/bad.conf:$2" ]; then
+		ok "refused: $2"
+	else
+		not_ok "refused: $2"; diag "rc $rc: $out"
+	fi
+}
+bad '[ipcd]\nworkers = 0\n' '2: workers: 0 is out of range (1 to 1024)'
+bad '[ipcd]\n\nworkers = two\n' "3: workers: 'two' is not a number"
+bad '[ipcd]\nworkers = 5x\n' "2: workers: '5x' is not a number"
+bad '[ipcd]\nworkers = -1\n' "2: workers: '-1' is not a number"
+bad '[ipcd]\nqueue_limit = 99999999999\n' \
+    '2: queue_limit: 99999999999 is out of range (0 to 10000000)'
+bad '[ipcd]\nmax_message = 1T\n' \
+    "2: max_message: '1T' is not a size (bytes, or a number with K, M or G)"
+bad '[ipcd]\nmax_message = 100\n' \
+    '2: max_message: 100 is out of range (1024 to 67108864)'
+bad '[ipcd]\nsocket_mode = 0999\n' "2: socket_mode: '0999' is not an octal mode"
+bad '[ipcd]\nlog_level = loud\n' \
+    "2: log_level: 'loud' is not one of err, warning, notice, info, debug"
+bad '[ipcd]\nworkers = 2\ncolour = blue\n' "3: unknown key 'colour'"
+bad '[ipcd]\nworkers = 2\nworkers = 3\n' "3: key 'workers' given twice"
+bad '[pool]\nworkers = 2\n' '2: unknown section [pool]'
+bad 'workers = 2\n' "1: key 'workers' is outside the [ipcd] section"
+bad "[ipcd]\n# $(printf '%0300d' 0)\nworkers = 2\n" \
+    '2: line longer than 198 characters'
+bad '[ipcd]\nthis is not ini\n' \
+    '2: syntax error (expected [section] or key = value)'
+
+out=$("$IPCD" -n -f "$T/missing.conf" 2>&1); rc=$?
+is "a missing config file is an error" \
+    "1 ipcd: $T/missing.conf: No such file or directory" "$rc $out"
+
+# -s overrides the socket; a second daemon on the same socket is refused.
+printf '[ipcd]\nsocket = %s\n' "$T/other.sock" > "$CONF"
+"$IPCD" -f "$CONF" -s "$SOCK" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+check "-s overrides the config's socket" test -S "$SOCK" -a ! -e "$T/other.sock"
+out=$("$IPCD" -f "$CONF" -s "$SOCK" 2>&1); rc=$?
+like "a second ipcd on a live socket is refused" \
+    "another ipcd is listening there" "$rc $out"
+stop_ipcd KILL
+check "a killed ipcd leaves its socket file behind" test -S "$SOCK"
+"$IPCD" -f "$CONF" -s "$SOCK" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+is "a stale socket file is replaced at start" 20 "$(ctl submit double 10)"
+
+done_testing
