@@ -1,0 +1,96 @@
+#!/bin/sh
+# Run ipcd beside the performance anchors (the bare C relay of ipcd's shape
+# and Node.js's two-hop fork() pattern) in one run, interleaved, and print
+# the medians and ipcd's ratios to them.
+#
+#   bench/compare.sh [ANCHORS_DIR]      (default: ../shared/bench-anchors)
+#
+# Environment: REPS (3), JOBS (200000), TWARM (10000), WINDOW (256),
+# LJOBS (20000), LWARM (1000); IPCD and IPCCTL name the binaries to measure
+# (default: this tree's daemon/ipcd and client/ipcctl).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+src=${1:-$top/../shared/bench-anchors}
+IPCD=${IPCD:-$top/daemon/ipcd}
+IPCCTL=${IPCCTL:-$top/client/ipcctl}
+REPS=${REPS:-3} JOBS=${JOBS:-200000} TWARM=${TWARM:-10000}
+WINDOW=${WINDOW:-256} LJOBS=${LJOBS:-20000} LWARM=${LWARM:-1000}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ipcd-bench.XXXXXX")
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+cp -r "$src" "$work/anchors"
+chmod -R u+w "$work/anchors"
+make -s -C "$work/anchors" build/cnull >/dev/null
+printf '[ipcd]\nworkers = 2\nsocket = %s\n' "$work/ipcd.sock" > "$work/ipcd.conf"
+"$IPCD" -f "$work/ipcd.conf" 2>"$work/ipcd.log" &
+pid=$!
+"$IPCCTL" -s "$work/ipcd.sock" -W 10 ping >/dev/null
+
+# field NAME LINE: the value of NAME=... (anchors) or "NAME":... (ipcctl)
+field() {
+	printf '%s\n' "$2" | tr ' ,{}' '\n\n\n\n' | sed -n "s/^\"\{0,1\}$1\"\{0,1\}[=:]//p"
+}
+tput="-m tput -n $JOBS -k $TWARM -w $WINDOW -p 2"
+lat="-m lat -n $LJOBS -k $LWARM -p 2"
+rec() { echo "$2" >> "$work/$1"; }
+
+for rep in $(seq "$REPS"); do
+	echo "run $rep of $REPS" >&2
+	l=$("$work/anchors/build/cnull" twohop $tput | grep '^RESULT')
+	rec c.jps "$(field jps "$l")"; rec c.mkb "$(field master_kb "$l")"
+	rec c.wkb "$(field worker_kb "$l")"
+	l=$("$work/anchors/build/cnull" twohop $lat | grep '^RESULT')
+	rec c.p50 "$(field p50_us "$l")"; rec c.p99 "$(field p99_us "$l")"
+	if command -v node >/dev/null; then
+		l=$(cd "$work/anchors" && node node/twohop-client.js -s json $tput |
+		    grep '^RESULT')
+		rec n.jps "$(field jps "$l")"; rec n.mkb "$(field master_kb "$l")"
+		rec n.wkb "$(field worker_kb "$l")"
+		l=$(cd "$work/anchors" && node node/twohop-client.js -s json $lat |
+		    grep '^RESULT')
+		rec n.p50 "$(field p50_us "$l")"; rec n.p99 "$(field p99_us "$l")"
+	fi
+	l=$("$IPCCTL" -s "$work/ipcd.sock" bench --json -n "$JOBS" -k "$TWARM" \
+	    -w "$WINDOW")
+	rec i.jps "$(field jobs_per_s "$l")"; rec i.mkb "$(field master_hwm_kb "$l")"
+	rec i.wkb "$(field worker_hwm_kb "$l")"
+	rec i.idle "$(field master_rss_kb_idle "$l")"
+	l=$("$IPCCTL" -s "$work/ipcd.sock" bench --json -n "$LJOBS" -k "$LWARM" -w 1)
+	rec i.p50 "$(field p50_us "$l")"; rec i.p99 "$(field p99_us "$l")"
+done
+
+median() {
+	[ -s "$work/$1" ] || { echo -; return; }
+	sort -g "$work/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
+mib() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f", k / 1024 }'; }
+
+row() {
+	printf '%-26s %10s %9s %9s %11s %11s\n' "$1" "$(median "$2.jps")" \
+	    "$(median "$2.p50")" "$(median "$2.p99")" "$(mib "$(median "$2.mkb")")" \
+	    "$(mib "$(median "$2.wkb")")"
+}
+echo "medians of $REPS runs; throughput: $JOBS jobs, window $WINDOW;" \
+    "latency: $LJOBS jobs, window 1; RSS: peak (VmHWM), MiB"
+printf '%-26s %10s %9s %9s %11s %11s\n' "" "jobs/s" "p50 us" "p99 us" \
+    "master RSS" "worker RSS"
+row "C null relay (2 hops)" c
+[ -s "$work/n.jps" ] && row "Node.js 2-hop (json)" n
+row "ipcd" i
+printf '%-26s %10s %9s %9s\n' "ipcd / C relay" \
+    "$(ratio "$(median i.jps)" "$(median c.jps)")" \
+    "$(ratio "$(median i.p50)" "$(median c.p50)")" \
+    "$(ratio "$(median i.p99)" "$(median c.p99)")"
+[ -s "$work/n.jps" ] && printf '%-26s %10s %9s %9s\n' "ipcd / Node.js 2-hop" \
+    "$(ratio "$(median i.jps)" "$(median n.jps)")" \
+    "$(ratio "$(median i.p50)" "$(median n.p50)")" \
+    "$(ratio "$(median i.p99)" "$(median n.p99)")"
+echo "ipcd master RSS when idle: $(mib "$(median i.idle)") MiB"
