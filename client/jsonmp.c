@@ -67,6 +67,8 @@ base64_string(const char *p, size_t n)
 	char	*text;
 	size_t	 len = BASE64_ENCODE_RAW_LENGTH(n);
 
+	if (n == 0)
+		return json_string("");
 	if ((text = malloc(len + 1)) == NULL)
 		return NULL;
 	base64_encode_raw(text, n, (const uint8_t *)p);
@@ -79,7 +81,11 @@ base64_string(const char *p, size_t n)
 static json_t *
 str_value(const msgpack_object *o)
 {
-	json_t	*s = json_stringn(o->via.str.ptr, o->via.str.size);
+	json_t	*s;
+
+	if (o->via.str.size == 0)
+		return json_string("");
+	s = json_stringn(o->via.str.ptr, o->via.str.size);
 
 	return s ? s : base64_string(o->via.str.ptr, o->via.str.size);
 }
@@ -92,7 +98,8 @@ key_text(const msgpack_object *k)
 	char	*s;
 
 	if (k->type == MSGPACK_OBJECT_STR)
-		return strndup(k->via.str.ptr, k->via.str.size);
+		return k->via.str.size ? strndup(k->via.str.ptr,
+		    k->via.str.size) : strdup("");
 	if ((j = jsonmp_from(k)) == NULL)
 		return NULL;
 	s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);

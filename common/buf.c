@@ -34,6 +34,8 @@ buf_reserve(struct buf *b, size_t n)
 int
 buf_append(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (b->cap - b->len < n && buf_reserve(b, n) == -1)
 		return -1;
 	memcpy(b->data + b->len, p, n);

@@ -124,12 +124,16 @@ unpack_one(const uint8_t *p, size_t n, msgpack_zone *z, msgpack_object *o,
 	}
 }
 
-/* Sort the map's entries into vals[] by envelope key. */
+/*
+ * Sort the map's entries into vals[] by envelope key.  A bad key does not
+ * stop the scan, so the id is still found for the error reply.
+ */
 static enum ipc_err
 collect(const msgpack_object *o, const msgpack_object **vals, const char **why)
 {
-	uint32_t i;
-	int	 f;
+	enum ipc_err	 e = IPC_E_NONE;
+	uint32_t	 i;
+	int		 f;
 
 	if (o->type != MSGPACK_OBJECT_MAP) {
 		*why = "a message must be a map";
@@ -140,17 +144,16 @@ collect(const msgpack_object *o, const msgpack_object **vals, const char **why)
 
 		if (kv->key.type != MSGPACK_OBJECT_STR) {
 			*why = "map keys must be strings";
-			return IPC_E_BAD_MESSAGE;
-		}
-		if ((f = field_index(&kv->key)) == -1)
+			e = IPC_E_BAD_MESSAGE;
+		} else if ((f = field_index(&kv->key)) == -1)
 			continue;	/* unknown keys are ignored */
-		if (vals[f] != NULL) {
+		else if (vals[f] != NULL) {
 			*why = "duplicate key";
-			return IPC_E_BAD_MESSAGE;
-		}
-		vals[f] = &kv->val;
+			e = IPC_E_BAD_MESSAGE;
+		} else
+			vals[f] = &kv->val;
 	}
-	return IPC_E_NONE;
+	return e;
 }
 
 static int
@@ -276,15 +279,22 @@ proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
     struct ipc_msg *m, const char **why)
 {
 	const msgpack_object *vals[F_MAX] = { NULL };
+	const char	*ignored;
 	enum ipc_err	 e;
 	unsigned	 need = 0;
 
 	memset(m, 0, sizeof(*m));
 	m->data.type = MSGPACK_OBJECT_NIL;
 	*why = "";
-	if ((e = unpack_one(p, n, z, &m->body, why)) != IPC_E_NONE ||
-	    (e = collect(&m->body, vals, why)) != IPC_E_NONE ||
-	    (e = check_id(vals[F_ID], m, why)) != IPC_E_NONE ||
+
+	if ((e = unpack_one(p, n, z, &m->body, why)) != IPC_E_NONE)
+		return e;
+	/* the id first, so that any error reply can name the request */
+	if ((e = collect(&m->body, vals, why)) == IPC_E_NONE)
+		e = check_id(vals[F_ID], m, why);
+	else
+		(void)check_id(vals[F_ID], m, &ignored);
+	if (e != IPC_E_NONE ||
 	    (e = check_version(vals[F_V], why)) != IPC_E_NONE ||
 	    (e = find_type(vals[F_TYPE], dirs, m, &need, why)) != IPC_E_NONE ||
 	    (e = check_fields(vals, m, why)) != IPC_E_NONE ||

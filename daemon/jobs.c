@@ -170,11 +170,14 @@ queue_pop(struct queue *q)
 unsigned
 queue_remove(struct queue *q, const struct client *c)
 {
-	uint8_t		*base = buf_head(&q->bytes);
+	uint8_t		*base;
 	struct qent	 e;
 	size_t		 rd, wr = 0, sz, n = buf_avail(&q->bytes);
 	unsigned	 gone = 0;
 
+	if (n == 0)
+		return 0;
+	base = buf_head(&q->bytes);
 	for (rd = 0; rd < n; rd += sz) {
 		memcpy(&e, base + rd, sizeof(e));
 		sz = sizeof(e) + ALIGN8((size_t)e.len);
