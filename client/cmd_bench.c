@@ -100,7 +100,7 @@ take_reply(struct bench *b, const struct ipc_msg *m, uint64_t done)
 	uint64_t	 t = now_ns();
 
 	if (m->type == IPC_T_ERROR) {
-		print_error(m);
+		ctl_print_error(m);
 		return -1;
 	}
 	if (m->type != IPC_T_RESULT || !m->has_id || m->id == 0 ||

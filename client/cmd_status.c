@@ -11,7 +11,7 @@
 #define REQ_ID	1
 
 int
-print_error(const struct ipc_msg *m)
+ctl_print_error(const struct ipc_msg *m)
 {
 	fprintf(stderr, "ipcctl: %.*s: %.*s\n", (int)m->code.len, m->code.p,
 	    (int)m->message.len, m->message.p);
@@ -99,7 +99,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	    (r = ctl_call(ctl, IPC_T_STATUS, REQ_ID, &m)) != 0)
 		return r;
 	if (m.type == IPC_T_ERROR)
-		return print_error(&m);
+		return ctl_print_error(&m);
 	if (proto_get_status(&m, &ctl->conn.zone, &st) == -1 ||
 	    (ctl->json && print_status_json(&m) == -1)) {
 		fprintf(stderr, "ipcctl: malformed status reply\n");
@@ -129,7 +129,7 @@ cmd_ping(struct ctl *ctl, int argc, char **argv)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (m.type == IPC_T_ERROR)
-		return print_error(&m);
+		return ctl_print_error(&m);
 	printf("pong from %s in %.3f ms\n", ctl->socket,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;

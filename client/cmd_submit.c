@@ -90,7 +90,7 @@ static int
 submit_reply(const struct ipc_msg *m)
 {
 	if (m->type == IPC_T_ERROR)
-		return print_error(m);
+		return ctl_print_error(m);
 	if (m->type != IPC_T_RESULT) {
 		fprintf(stderr, "ipcctl: unexpected %s reply\n",
 		    proto_type_name(m->type));

@@ -54,6 +54,6 @@ int	 cmd_submit(struct ctl *, int, char **);
 int	 cmd_status(struct ctl *, int, char **);
 int	 cmd_ping(struct ctl *, int, char **);
 int	 cmd_bench(struct ctl *, int, char **);
-int	 print_error(const struct ipc_msg *);
+int	 ctl_print_error(const struct ipc_msg *);
 
 #endif

@@ -134,6 +134,7 @@ main(int argc, char **argv)
 			r = -1;
 		if (r == -1) {
 			fprintf(stderr, "raw: bad argument %s\n", argv[optind]);
+			buf_free(&out);
 			return 2;
 		}
 	}
@@ -146,17 +147,23 @@ main(int argc, char **argv)
 	while (want < 0 || got < want) {
 		if (poll(&pfd, 1, wait_ms) <= 0) {
 			printf("OPEN\n");
-			return 0;
+			break;
 		}
-		if (buf_reserve(&in, 65536) == -1)
-			return 2;
+		if (buf_reserve(&in, 65536) == -1) {
+			r = 2;
+			break;
+		}
 		n = read(fd, in.data + in.len, in.cap - in.len);
 		if (n <= 0) {
 			printf("EOF\n");
-			return 0;
+			break;
 		}
 		in.len += n;
 		print_frames(&in, &zone, &got);
 	}
-	return 0;
+	close(fd);
+	buf_free(&in);
+	buf_free(&out);
+	msgpack_zone_destroy(&zone);
+	return r == 2 ? 2 : 0;
 }
