@@ -240,6 +240,27 @@ loader_fail(struct loader *l, const char *msg)
 	return 0;
 }
 
+/*
+ * inih reports keys, not sections, so a section with no keys would pass
+ * unnoticed: look at section headers as the lines go by.
+ */
+static void
+check_section(struct loader *l, const char *line)
+{
+	char	 msg[128];
+	size_t	 n;
+
+	line += strspn(line, " \t");
+	if (*line != '[')
+		return;
+	n = strcspn(++line, "]");
+	if (line[n] == ']' && (n != 4 || strncmp(line, "ipcd", 4) != 0)) {
+		snprintf(msg, sizeof(msg), "unknown section [%.*s]", (int)n,
+		    line);
+		loader_fail(l, msg);
+	}
+}
+
 /* Hand inih one line at a time; a line too long for it is an error. */
 static char *
 loader_read(char *str, int num, void *arg)
@@ -252,6 +273,7 @@ loader_read(char *str, int num, void *arg)
 	if (fgets(str, num, l->fp) == NULL)
 		return NULL;
 	l->line++;
+	check_section(l, str);
 	n = strlen(str);
 	if (n > 0 && str[n - 1] != '\n' && !feof(l->fp)) {
 		snprintf(msg, sizeof(msg), "line longer than %d characters",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The config file: checked with -n, errors name the file and line.
 . "$TESTLIB"
-plan 22
+plan 23
 
 out=$("$IPCD" -n -f "$CONF_IN" 2>&1)
 is "the shipped config is valid" "$CONF_IN: configuration OK" "$out"
@@ -32,7 +32,8 @@ bad '[ipcd]\nlog_level = loud\n' \
     "2: log_level: 'loud' is not one of err, warning, notice, info, debug"
 bad '[ipcd]\nworkers = 2\ncolour = blue\n' "3: unknown key 'colour'"
 bad '[ipcd]\nworkers = 2\nworkers = 3\n' "3: key 'workers' given twice"
-bad '[pool]\nworkers = 2\n' '2: unknown section [pool]'
+bad '[pool]\nworkers = 2\n' '1: unknown section [pool]'
+bad '[ipcd]\nworkers = 2\n[empty]\n' '3: unknown section [empty]'
 bad 'workers = 2\n' "1: key 'workers' is outside the [ipcd] section"
 bad "[ipcd]\n# $(printf '%0300d' 0)\nworkers = 2\n" \
     '2: line longer than 198 characters'
