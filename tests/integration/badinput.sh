@@ -2,7 +2,7 @@
 # Garbage on the control socket gets an error or a closed connection, and
 # never stops the daemon or disturbs another client's jobs.
 . "$TESTLIB"
-plan 34
+plan 35
 start_ipcd
 before=$(worker_pids | tr '\n' ' ')
 

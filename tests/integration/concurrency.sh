@@ -5,6 +5,8 @@ plan 13
 start_ipcd
 
 # 20 clients, each submitting 25 jobs in turn, all at the same time.
+# (Wait for them by pid: ipcd itself is a background job of this shell.)
+clients=
 c=1
 while [ $c -le 20 ]; do
 	(
@@ -15,9 +17,10 @@ while [ $c -le 20 ]; do
 			j=$((j + 1))
 		done > "$T/client.$c"
 	) &
+	clients="$clients $!"
 	c=$((c + 1))
 done
-wait
+for pid in $clients; do wait "$pid"; done
 wrong=$(cat "$T"/client.* | awk '$1 != $2' | wc -l)
 total=$(cat "$T"/client.* | wc -l)
 is "20 concurrent clients got all 500 results" 500 "$total"
@@ -27,11 +30,15 @@ out=$(ctl bench -n 5000 -w 256 -k 0); rc=$?
 is "one client pipelining 5000 jobs gets every result right" 0 "$rc"
 like "and bench reports its figures" 'throughput +[0-9]+ jobs/s' "$out"
 
-for i in 1 2 3 4; do ctl bench -n 5000 -w 128 -k 0 >/dev/null & done
+clients=
+for i in 1 2 3 4; do
+	ctl bench -n 5000 -w 128 -k 0 >/dev/null &
+	clients="$clients $!"
+done
 fails=0
-for pid in $(jobs -p); do wait "$pid" || fails=$((fails + 1)); done
+for pid in $clients; do wait "$pid" || fails=$((fails + 1)); done
 is "four pipelining clients at once all succeed" 0 "$fails"
-is "the daemon counted every job" 27500 "$(json_field done)"
+is "the daemon counted every job" 25500 "$(json_field done)"
 
 # A full queue refuses at once with busy; the rest still run, in order.
 stop_ipcd

@@ -1,0 +1,619 @@
+/*
+ * Unit tests of daemon/config.c: defaults, loading a file, and the error
+ * for each kind of mistake, which must name the file, the line and the key.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+/* By path: a bare "config.h" is the build's autoconf header. */
+#include "../../daemon/config.h"
+#include "proto.h"
+
+struct fx {
+	char		 path[64];
+	char		 err[CONFIG_ERR_MAX];
+	struct config	 c;
+	struct config	 before;	/* c as it was before a failed load */
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f;
+	int		 fd;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "/tmp/test_config.XXXXXX");
+	if ((fd = mkstemp(f->path)) == -1) {
+		free(f);
+		return -1;
+	}
+	close(fd);
+	/* Not the defaults, so that "unchanged" and "defaults" differ. */
+	config_defaults(&f->c);
+	f->c.workers = 77;
+	f->c.queue_limit = 5;
+	f->c.log_level = LOG_ERR;
+	snprintf(f->c.socket, sizeof(f->c.socket), "/sentinel");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+
+	unlink(f->path);
+	free(f);
+	return 0;
+}
+
+static int
+load(struct fx *f, const char *text)
+{
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(f->path, "w"));
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+	memcpy(&f->before, &f->c, sizeof(f->before));
+	f->err[0] = '\0';
+	return config_load(&f->c, f->path, f->err, sizeof(f->err));
+}
+
+/* The load failed at line with a message naming what: c is unchanged. */
+static void
+expect_error(struct fx *f, const char *text, int line, const char *what)
+{
+	char	 prefix[128];
+
+	assert_int_equal(load(f, text), -1);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", f->path, line);
+	if (strncmp(f->err, prefix, strlen(prefix)) != 0)
+		fail_msg("error '%s' does not start with '%s'", f->err,
+		    prefix);
+	if (strstr(f->err + strlen(prefix), what) == NULL)
+		fail_msg("error '%s' does not name '%s'", f->err, what);
+	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
+}
+
+/* key = value on line 2 + skip of an otherwise good file is refused. */
+static void
+bad_value(struct fx *f, const char *key, const char *value, int skip)
+{
+	char	 text[1024];
+	int	 n, i;
+
+	n = snprintf(text, sizeof(text), "[ipcd]\n");
+	for (i = 0; i < skip; i++)
+		n += snprintf(text + n, sizeof(text) - n, "# filler %d\n", i);
+	n += snprintf(text + n, sizeof(text) - n, "%s = %s\n", key, value);
+	snprintf(text + n, sizeof(text) - n, "drain_timeout = 1\n");
+	expect_error(f, text, 2 + skip, key);
+	/* config_set refuses it too, and names the key. */
+	f->err[0] = '\0';
+	assert_int_equal(config_set(&f->c, key, value, f->err,
+	    sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, key));
+	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
+}
+
+static void
+set_ok(struct fx *f, const char *key, const char *value)
+{
+	f->err[0] = '\0';
+	if (config_set(&f->c, key, value, f->err, sizeof(f->err)) != 0)
+		fail_msg("%s = %s refused: %s", key, value, f->err);
+}
+
+/* Defaults and good files */
+
+static void
+defaults(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	memset(&c, 0xa5, sizeof(c));
+	config_defaults(&c);
+	assert_string_equal(c.socket, IPCD_SOCK_PATH);
+	assert_int_equal(c.socket_mode, 0660);
+	assert_int_equal(c.workers, 2);
+	assert_int_equal(c.worker_window, 64);
+	assert_int_equal(c.queue_limit, 65536);
+	assert_int_equal(c.max_message, 1024 * 1024);
+	assert_int_equal(c.max_message, IPC_MAX_MESSAGE_DEFAULT);
+	assert_int_equal(c.drain_timeout, 10);
+	assert_int_equal(c.log_level, LOG_INFO);
+}
+
+static void
+load_every_key(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f,
+	    "# ipcd.conf\n"
+	    "; another comment\n"
+	    "\n"
+	    "[ipcd]\n"
+	    "workers = 8\n"
+	    "socket = /tmp/ipcd-test.sock\n"
+	    "socket_mode = 0600\n"
+	    "worker_window = 16\n"
+	    "queue_limit = 100\n"
+	    "max_message = 2M\n"
+	    "drain_timeout = 30\n"
+	    "log_level = debug\n"), 0);
+	assert_int_equal(f->c.workers, 8);
+	assert_string_equal(f->c.socket, "/tmp/ipcd-test.sock");
+	assert_int_equal(f->c.socket_mode, 0600);
+	assert_int_equal(f->c.worker_window, 16);
+	assert_int_equal(f->c.queue_limit, 100);
+	assert_int_equal(f->c.max_message, 2 * 1024 * 1024);
+	assert_int_equal(f->c.drain_timeout, 30);
+	assert_int_equal(f->c.log_level, LOG_DEBUG);
+}
+
+/* A file replaces the whole config: keys it omits get their defaults. */
+static void
+load_over_defaults(void **state)
+{
+	struct fx	*f = *state;
+	struct config	 d;
+
+	assert_int_equal(load(f, "[ipcd]\nworker_window = 3\n"), 0);
+	config_defaults(&d);
+	d.worker_window = 3;
+	assert_memory_equal(&f->c, &d, sizeof(d));
+}
+
+static void
+load_empty_file(void **state)
+{
+	struct fx	*f = *state;
+	struct config	 d;
+
+	assert_int_equal(load(f, ""), 0);
+	config_defaults(&d);
+	assert_memory_equal(&f->c, &d, sizeof(d));
+}
+
+static void
+load_syntax_variants(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f,
+	    "[ipcd]\n"
+	    "workers: 4\n"
+	    "  \n"
+	    "queue_limit=9 ; nine\n"
+	    "drain_timeout   =   7   \n"), 0);
+	assert_int_equal(f->c.workers, 4);
+	assert_int_equal(f->c.queue_limit, 9);
+	assert_int_equal(f->c.drain_timeout, 7);
+}
+
+static void
+load_log_levels(void **state)
+{
+	static const struct {
+		const char	*name;
+		int		 level;
+	} t[] = {
+		{ "err", LOG_ERR }, { "warning", LOG_WARNING },
+		{ "notice", LOG_NOTICE }, { "info", LOG_INFO },
+		{ "debug", LOG_DEBUG }, { "DEBUG", LOG_DEBUG },
+		{ "Warning", LOG_WARNING },
+	};
+	struct fx	*f = *state;
+	char		 text[64];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(text, sizeof(text), "[ipcd]\nlog_level = %s\n",
+		    t[i].name);
+		assert_int_equal(load(f, text), 0);
+		assert_int_equal(f->c.log_level, t[i].level);
+	}
+}
+
+static void
+size_suffixes(void **state)
+{
+	static const struct {
+		const char	*text;
+		uint32_t	 bytes;
+	} t[] = {
+		{ "1K", 1024 }, { "1k", 1024 }, { "1024", 1024 },
+		{ "1025", 1025 }, { "640K", 640 * 1024 }, { "2m", 2 << 20 },
+		{ "64M", 64 << 20 }, { "67108864", 64 << 20 },
+		{ "1048576", 1 << 20 }, { "65535k", 65535u * 1024 },
+	};
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		set_ok(f, "max_message", t[i].text);
+		assert_int_equal(f->c.max_message, t[i].bytes);
+	}
+}
+
+static void
+set_limits_accepted(void **state)
+{
+	struct fx	*f = *state;
+	char		 path[sizeof(f->c.socket)];
+
+	set_ok(f, "workers", "1");
+	assert_int_equal(f->c.workers, 1);
+	set_ok(f, "workers", "1024");
+	assert_int_equal(f->c.workers, 1024);
+	set_ok(f, "worker_window", "1");
+	assert_int_equal(f->c.worker_window, 1);
+	set_ok(f, "worker_window", "4096");
+	assert_int_equal(f->c.worker_window, 4096);
+	set_ok(f, "queue_limit", "0");
+	assert_int_equal(f->c.queue_limit, 0);
+	set_ok(f, "queue_limit", "10000000");
+	assert_int_equal(f->c.queue_limit, 10000000);
+	set_ok(f, "drain_timeout", "0");
+	assert_int_equal(f->c.drain_timeout, 0);
+	set_ok(f, "drain_timeout", "3600");
+	assert_int_equal(f->c.drain_timeout, 3600);
+	set_ok(f, "socket_mode", "0");
+	assert_int_equal(f->c.socket_mode, 0);
+	set_ok(f, "socket_mode", "7777");
+	assert_int_equal(f->c.socket_mode, 07777);
+	set_ok(f, "socket_mode", "644");
+	assert_int_equal(f->c.socket_mode, 0644);
+	set_ok(f, "log_level", "notice");
+	assert_int_equal(f->c.log_level, LOG_NOTICE);
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';		/* 107 bytes */
+	set_ok(f, "socket", path);
+	assert_string_equal(f->c.socket, path);
+	set_ok(f, "socket", "s");
+	assert_string_equal(f->c.socket, "s");
+}
+
+static void
+set_unknown_key(void **state)
+{
+	struct fx	*f = *state;
+
+	memcpy(&f->before, &f->c, sizeof(f->before));
+	assert_int_equal(config_set(&f->c, "worker", "2", f->err,
+	    sizeof(f->err)), -1);
+	assert_string_equal(f->err, "unknown key 'worker'");
+	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
+}
+
+/* Bad values, one key each */
+
+static void
+bad_workers(void **state)
+{
+	static const char *const v[] = { "abc", "-1", "0", "1025", "2x", "",
+	    "4294967298", "99999999999999999999999", "1.5", "0x10", "2 3",
+	    "1K" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "workers", v[i], (int)i);
+}
+
+static void
+bad_worker_window(void **state)
+{
+	static const char *const v[] = { "0", "4097", "-3", "64k", "many" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "worker_window", v[i], (int)i + 1);
+}
+
+static void
+bad_queue_limit(void **state)
+{
+	static const char *const v[] = { "10000001", "-1", "1e6",
+	    "4294967296", "lots" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "queue_limit", v[i], (int)i);
+}
+
+static void
+bad_max_message(void **state)
+{
+	static const char *const v[] = { "1023", "67108865", "65M", "1G",
+	    "0", "0K", "1X", "1KB", "K", "-1K", "abc", "17179869184G",
+	    "1.5M", "", "1 K" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "max_message", v[i], (int)i);
+}
+
+static void
+bad_drain_timeout(void **state)
+{
+	static const char *const v[] = { "3601", "-1", "ten", "10s" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "drain_timeout", v[i], (int)i);
+}
+
+static void
+bad_socket(void **state)
+{
+	struct fx	*f = *state;
+	char		 path[sizeof(f->c.socket) + 1];
+
+	memset(path, 'p', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';		/* 108 bytes */
+	bad_value(f, "socket", path, 0);
+	bad_value(f, "socket", "", 3);
+}
+
+static void
+bad_socket_mode(void **state)
+{
+	static const char *const v[] = { "0999", "8", "rw-r-----", "-1",
+	    "010000", "0660x", "", "0x1ff", "u+rw" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "socket_mode", v[i], (int)i);
+}
+
+static void
+bad_log_level(void **state)
+{
+	static const char *const v[] = { "verbose", "", "3", "infos",
+	    "emerg", "inf" };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		bad_value(f, "log_level", v[i], (int)i);
+}
+
+/* The whole message, for one case of each kind of value. */
+static void
+bad_value_messages(void **state)
+{
+	struct fx	*f = *state;
+	char		 want[256];
+
+	assert_int_equal(load(f, "[ipcd]\n\nworkers = 0\n"), -1);
+	snprintf(want, sizeof(want), "%s:3: workers: 0 is out of range "
+	    "(1 to 1024)", f->path);
+	assert_string_equal(f->err, want);
+	assert_int_equal(load(f, "[ipcd]\nworkers = 2x\n"), -1);
+	snprintf(want, sizeof(want), "%s:2: workers: '2x' is not a number",
+	    f->path);
+	assert_string_equal(f->err, want);
+	assert_int_equal(load(f, "[ipcd]\nmax_message = 1X\n"), -1);
+	snprintf(want, sizeof(want), "%s:2: max_message: '1X' is not a size "
+	    "(bytes, or a number with K, M or G)", f->path);
+	assert_string_equal(f->err, want);
+	assert_int_equal(load(f, "[ipcd]\nsocket_mode = 0999\n"), -1);
+	snprintf(want, sizeof(want), "%s:2: socket_mode: '0999' is not an "
+	    "octal mode", f->path);
+	assert_string_equal(f->err, want);
+	assert_int_equal(load(f, "[ipcd]\nlog_level = loud\n"), -1);
+	snprintf(want, sizeof(want), "%s:2: log_level: 'loud' is not one of "
+	    "err, warning, notice, info, debug", f->path);
+	assert_string_equal(f->err, want);
+}
+
+/* Structural mistakes */
+
+static void
+unknown_key(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 2\nbogus = 1\n", 3,
+	    "unknown key 'bogus'");
+}
+
+static void
+key_names_case_sensitive(void **state)
+{
+	expect_error(*state, "[ipcd]\nWorkers = 2\n", 2,
+	    "unknown key 'Workers'");
+}
+
+static void
+unknown_section(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 2\n[other]\n\nfoo = 1\n", 3,
+	    "unknown section [other]");
+}
+
+static void
+section_case_sensitive(void **state)
+{
+	expect_error(*state, "[IPCD]\nworkers = 2\n", 1,
+	    "unknown section [IPCD]");
+}
+
+/* ipcd.conf(5): "any other section ... is an error", keys or not. */
+static void
+unknown_section_without_keys(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 2\n[other]\n", 3, "other");
+}
+
+static void
+key_outside_section(void **state)
+{
+	expect_error(*state, "# top\nworkers = 2\n[ipcd]\n", 2,
+	    "key 'workers' is outside the [ipcd] section");
+}
+
+static void
+key_given_twice(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 2\n\nworkers = 3\n", 4,
+	    "key 'workers' given twice");
+}
+
+/* Twice is an error even when the first one was bad... and it is first. */
+static void
+key_twice_first_error_wins(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 0\nworkers = 3\n", 2,
+	    "workers: 0 is out of range");
+}
+
+static void
+syntax_error(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 2\ngarbage\n", 3,
+	    "syntax error");
+}
+
+static void
+syntax_error_section(void **state)
+{
+	expect_error(*state, "[ipcd\nworkers = 2\n", 1, "syntax error");
+}
+
+static void
+syntax_error_before_bad_value(void **state)
+{
+	expect_error(*state, "[ipcd]\ngarbage\nworkers = 0\n", 2,
+	    "syntax error");
+}
+
+static void
+bad_value_before_syntax_error(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 0\ngarbage\n", 2, "workers");
+}
+
+static void
+first_of_two_bad_values(void **state)
+{
+	expect_error(*state, "[ipcd]\nqueue_limit = -1\n\nworkers = 0\n", 2,
+	    "queue_limit");
+}
+
+/* A # after a value is part of it (ipcd.conf(5)). */
+static void
+hash_is_part_of_value(void **state)
+{
+	expect_error(*state, "[ipcd]\nworkers = 4 # four\n", 2, "workers");
+}
+
+/* A good key before the bad one is not applied either. */
+static void
+unchanged_on_error(void **state)
+{
+	struct fx	*f = *state;
+
+	expect_error(f, "[ipcd]\nworkers = 9\nsocket = /x\nlog_level = loud\n",
+	    4, "log_level");
+	assert_int_equal(f->c.workers, 77);
+	assert_string_equal(f->c.socket, "/sentinel");
+}
+
+static void
+missing_file(void **state)
+{
+	struct fx	*f = *state;
+	char		 want[256];
+
+	memcpy(&f->before, &f->c, sizeof(f->before));
+	assert_int_equal(config_load(&f->c, "/nonexistent/ipcd/ipcd.conf",
+	    f->err, sizeof(f->err)), -1);
+	snprintf(want, sizeof(want), "/nonexistent/ipcd/ipcd.conf: %s",
+	    strerror(ENOENT));
+	assert_string_equal(f->err, want);
+	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
+}
+
+/* A short error buffer gets a truncated, terminated message. */
+static void
+short_error_buffer(void **state)
+{
+	struct fx	*f = *state;
+	char		 err[8];
+
+	assert_int_equal(load(f, "[ipcd]\nworkers = 0\n"), -1);
+	assert_int_equal(config_load(&f->c, f->path, err, sizeof(err)), -1);
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	assert_memory_equal(err, f->path, sizeof(err) - 1);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		T(load_every_key),
+		T(load_over_defaults),
+		T(load_empty_file),
+		T(load_syntax_variants),
+		T(load_log_levels),
+		T(size_suffixes),
+		T(set_limits_accepted),
+		T(set_unknown_key),
+		T(bad_workers),
+		T(bad_worker_window),
+		T(bad_queue_limit),
+		T(bad_max_message),
+		T(bad_drain_timeout),
+		T(bad_socket),
+		T(bad_socket_mode),
+		T(bad_log_level),
+		T(bad_value_messages),
+		T(unknown_key),
+		T(key_names_case_sensitive),
+		T(unknown_section),
+		T(section_case_sensitive),
+		T(unknown_section_without_keys),
+		T(key_outside_section),
+		T(key_given_twice),
+		T(key_twice_first_error_wins),
+		T(syntax_error),
+		T(syntax_error_section),
+		T(syntax_error_before_bad_value),
+		T(bad_value_before_syntax_error),
+		T(first_of_two_bad_values),
+		T(hash_is_part_of_value),
+		T(unchanged_on_error),
+		T(missing_file),
+		T(short_error_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
