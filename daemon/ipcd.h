@@ -80,15 +80,23 @@ struct ipcd {
 	struct event		*ev_signals[4];
 };
 
-/* master.c */
+/* master.c: jobs in and out, the queue, stopping */
+extern const struct peer_ops master_worker_ops;
 int	 master_start(struct ipcd *);
 void	 master_submit(struct ipcd *, struct client *,
 	    const struct ipc_msg *);
 void	 master_client_gone(struct ipcd *, struct client *);
-void	 master_reap(struct ipcd *);
 void	 master_stop(struct ipcd *);
 void	 master_status(struct ipcd *, struct ipc_status *);
-const char *worker_state_name(enum worker_state);
+
+/* pool.c: the workers' processes */
+int	 pool_start(struct ipcd *);
+int	 pool_spawn(struct ipcd *, struct worker *);
+void	 pool_set_state(struct worker *, enum worker_state);
+const char *pool_state_name(enum worker_state);
+void	 pool_reap(struct ipcd *);
+void	 pool_close(struct ipcd *);
+int	 pool_all_reaped(struct ipcd *);
 
 /* control.c */
 int	 control_listen(struct ipcd *, char *, size_t);

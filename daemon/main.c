@@ -119,7 +119,7 @@ on_child(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
-	master_reap(ix);
+	pool_reap(ix);
 	peer_flush_all(&ix->pb);
 }
 

@@ -1,7 +1,7 @@
 /*
- * The pool: workers, the jobs they run and the queue of jobs waiting for
- * one.  Jobs go to workers round-robin, each worker holding up to
- * worker_window of them; replies go back to the client that asked.
+ * Jobs in and out: a job goes straight to a worker, round-robin, while one
+ * has room in its window (worker_window), else waits in the queue; each
+ * reply goes back to the client that asked.  Also the drain on stopping.
  */
 #include <errno.h>
 #include <signal.h>
@@ -12,154 +12,16 @@
 #include "ipcd.h"
 #include "log.h"
 
-#define RESPAWN_MIN_MS	100
-#define RESPAWN_MAX_MS	10000
-#define KILL_GRACE_S	2
-
 static void	worker_msg(struct peer *, const struct ipc_msg *, void *);
 static void	worker_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	worker_gone(struct peer *, const char *, void *);
 static void	master_pump(struct ipcd *);
-static void	master_close_workers(struct ipcd *);
 static void	master_check_drained(struct ipcd *);
 
-static const struct peer_ops worker_ops = {
+const struct peer_ops master_worker_ops = {
 	worker_msg, worker_bad, worker_gone
 };
-
-static const char *const worker_states[] = {
-	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
-	[W_EXITING] = "exiting"
-};
-
-const char *
-worker_state_name(enum worker_state s)
-{
-	return worker_states[s];
-}
-
-static void
-worker_set_state(struct worker *w, enum worker_state s)
-{
-	log_debug("worker %u (pid %ld): %s -> %s", w->slot, (long)w->pid,
-	    worker_states[w->state], worker_states[s]);
-	if (w->state == W_READY)
-		w->ix->nready--;
-	if (s == W_READY)
-		w->ix->nready++;
-	w->state = s;
-}
-
-static int
-worker_spawn(struct ipcd *ix, struct worker *w)
-{
-	pid_t	 pid;
-	int	 fd;
-
-	if ((pid = proc_spawn(ix, &fd, worker_main)) == -1) {
-		log_warn("worker %u: cannot start", w->slot);
-		return -1;
-	}
-	w->pid = pid;
-	w->jobs = 0;
-	clock_gettime(CLOCK_MONOTONIC, &w->started);
-	w->peer = peer_new(&ix->pb, fd, IPC_DIR_FROM_WORKER,
-	    ix->conf.max_message, &worker_ops, w);
-	if (w->peer == NULL) {
-		log_warnx("worker %u: out of memory for its channel", w->slot);
-		close(fd);
-		kill(pid, SIGKILL);
-		worker_set_state(w, W_EXITING);
-		return -1;
-	}
-	worker_set_state(w, W_STARTING);
-	return 0;
-}
-
-static void
-respawn_arm(struct ipcd *ix)
-{
-	struct timeval	 tv;
-
-	if (evtimer_pending(ix->ev_respawn, NULL))
-		return;
-	tv.tv_sec = ix->backoff_ms / 1000;
-	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
-	evtimer_add(ix->ev_respawn, &tv);
-}
-
-static void
-backoff_grow(struct ipcd *ix)
-{
-	if (ix->backoff_ms == 0)
-		ix->backoff_ms = RESPAWN_MIN_MS;
-	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
-		ix->backoff_ms = RESPAWN_MAX_MS;
-}
-
-/* Start a worker in every empty slot; try again later if one fails. */
-static void
-respawn_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct ipcd	*ix = arg;
-	unsigned	 i;
-	int		 failed = 0;
-
-	(void)fd;
-	(void)what;
-	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
-		if (ix->workers[i].state == W_EMPTY &&
-		    worker_spawn(ix, &ix->workers[i]) == -1)
-			failed = 1;
-	if (failed) {
-		backoff_grow(ix);
-		respawn_arm(ix);
-	}
-	peer_flush_all(&ix->pb);
-}
-
-/* Replace a dead worker, backing off while workers keep dying young. */
-static void
-respawn_later(struct ipcd *ix, struct worker *w)
-{
-	struct timespec	 now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - w->started.tv_sec >= 2)
-		ix->backoff_ms = 0;
-	else
-		backoff_grow(ix);
-	if (ix->backoff_ms == 0) {
-		respawn_due(-1, 0, ix);
-		return;
-	}
-	if (!evtimer_pending(ix->ev_respawn, NULL))
-		log_warnx("workers are dying young: next start in %u ms",
-		    ix->backoff_ms);
-	respawn_arm(ix);
-}
-
-int
-master_start(struct ipcd *ix)
-{
-	unsigned	 i;
-
-	ix->nworkers = ix->conf.workers;
-	ix->workers = calloc(ix->nworkers, sizeof(*ix->workers));
-	ix->ev_respawn = evtimer_new(ix->base, respawn_due, ix);
-	if (ix->workers == NULL || ix->ev_respawn == NULL)
-		return -1;
-	jobs_init(&ix->jobs);
-	queue_init(&ix->queue);
-	for (i = 0; i < ix->nworkers; i++) {
-		ix->workers[i].ix = ix;
-		ix->workers[i].slot = i;
-		if (worker_spawn(ix, &ix->workers[i]) == -1)
-			return -1;
-	}
-	return 0;
-}
 
 static int
 can_take(void *arg, unsigned i)
@@ -331,7 +193,7 @@ worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 		    w->slot, (long)w->pid, (unsigned long long)m->pid);
 		return;
 	}
-	worker_set_state(w, W_READY);
+	pool_set_state(w, W_READY);
 	if (!ix->announced && ix->nready == ix->nworkers) {
 		ix->announced = 1;
 		log_notice("ready: %u workers, socket %s", ix->nworkers,
@@ -388,67 +250,13 @@ worker_gone(struct peer *p, const char *why, void *arg)
 			job_fail(ix, job, IPC_E_WORKER_DIED, text);
 	if (w->pid > 0) {
 		kill(w->pid, SIGTERM);
-		worker_set_state(w, W_EXITING);
+		pool_set_state(w, W_EXITING);
 	} else
-		worker_set_state(w, W_EMPTY);
+		pool_set_state(w, W_EMPTY);
 	master_pump(ix);
 	master_check_drained(ix);
 }
 
-static struct worker *
-worker_by_pid(struct ipcd *ix, pid_t pid)
-{
-	unsigned	 i;
-
-	for (i = 0; i < ix->nworkers; i++)
-		if (ix->workers[i].pid == pid)
-			return &ix->workers[i];
-	return NULL;
-}
-
-static int
-all_reaped(struct ipcd *ix)
-{
-	unsigned	 i;
-
-	for (i = 0; i < ix->nworkers; i++)
-		if (ix->workers[i].pid > 0)
-			return 0;
-	return 1;
-}
-
-/* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
-void
-master_reap(struct ipcd *ix)
-{
-	struct worker	*w;
-	char		 text[128];
-	pid_t		 pid;
-	int		 status;
-
-	while (proc_reap(&pid, &status) > 0) {
-		if ((w = worker_by_pid(ix, pid)) == NULL)
-			continue;
-		if (w->peer != NULL)
-			peer_drain(w->peer);
-		proc_exit_text(status, text, sizeof(text));
-		if (ix->stopping)
-			log_info("worker %u (pid %ld) %s", w->slot, (long)pid,
-			    text);
-		else
-			log_warnx("worker %u (pid %ld) %s", w->slot, (long)pid,
-			    text);
-		if (w->peer != NULL)
-			peer_close(w->peer);
-		w->peer = NULL;
-		worker_set_state(w, W_EMPTY);
-		w->pid = 0;
-		if (!ix->stopping)
-			respawn_later(ix, w);
-	}
-	if (ix->stopping && all_reaped(ix))
-		event_base_loopexit(ix->base, NULL);
-}
 
 /* A client went: drop its waiting jobs; its running ones finish unseen. */
 void
@@ -463,53 +271,13 @@ master_client_gone(struct ipcd *ix, struct client *c)
 	c->refs -= n;
 }
 
-static void
-kill_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct ipcd	*ix = arg;
-	unsigned	 i;
-
-	(void)fd;
-	(void)what;
-	for (i = 0; i < ix->nworkers; i++)
-		if (ix->workers[i].pid > 0) {
-			log_warnx("worker %u (pid %ld) did not exit; killing it",
-			    i, (long)ix->workers[i].pid);
-			kill(ix->workers[i].pid, SIGKILL);
-		}
-}
-
-/* Close every channel: a worker exits when its channel ends. */
-static void
-master_close_workers(struct ipcd *ix)
-{
-	struct timeval	 tv = { KILL_GRACE_S, 0 };
-	struct worker	*w;
-	unsigned	 i;
-
-	if (ix->ev_kill != NULL)
-		return;
-	for (i = 0; i < ix->nworkers; i++) {
-		w = &ix->workers[i];
-		if (w->peer != NULL) {
-			peer_close(w->peer);
-			w->peer = NULL;
-		}
-		if (w->pid > 0)
-			worker_set_state(w, W_EXITING);
-	}
-	if ((ix->ev_kill = evtimer_new(ix->base, kill_due, ix)) != NULL)
-		evtimer_add(ix->ev_kill, &tv);
-	if (all_reaped(ix))
-		event_base_loopexit(ix->base, NULL);
-}
 
 /* While stopping, the last running job's end lets the workers go. */
 static void
 master_check_drained(struct ipcd *ix)
 {
 	if (ix->stopping && ix->jobs.running == 0)
-		master_close_workers(ix);
+		pool_close(ix);
 }
 
 static void
@@ -527,7 +295,7 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 		if ((job = jobs_at(&ix->jobs, i)) != NULL)
 			job_fail(ix, job, IPC_E_SHUTTING_DOWN,
 			    "ipcd stopped before the job finished");
-	master_close_workers(ix);
+	pool_close(ix);
 	peer_flush_all(&ix->pb);
 }
 
@@ -554,7 +322,7 @@ master_stop(struct ipcd *ix)
 	log_notice("stopping: %u jobs running, draining for up to %u s",
 	    ix->jobs.running, ix->conf.drain_timeout);
 	if (ix->jobs.running == 0) {
-		master_close_workers(ix);
+		pool_close(ix);
 		return;
 	}
 	ix->ev_drain = evtimer_new(ix->base, drain_due, ix);
@@ -584,8 +352,16 @@ master_status(struct ipcd *ix, struct ipc_status *st)
 		st->workers[i].pid = (uint64_t)(ix->workers[i].pid > 0 ?
 		    ix->workers[i].pid : 0);
 		st->workers[i].state =
-		    proto_str(worker_state_name(ix->workers[i].state));
+		    proto_str(pool_state_name(ix->workers[i].state));
 		st->workers[i].jobs = ix->workers[i].jobs;
 		st->workers[i].done = ix->workers[i].done;
 	}
+}
+
+int
+master_start(struct ipcd *ix)
+{
+	jobs_init(&ix->jobs);
+	queue_init(&ix->queue);
+	return pool_start(ix);
 }

@@ -1,0 +1,241 @@
+/*
+ * The workers' lives: starting them, noticing their deaths, replacing them
+ * with back-off when they keep dying young, and letting them go at the end.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+#define RESPAWN_MIN_MS	100
+#define RESPAWN_MAX_MS	10000
+#define KILL_GRACE_S	2
+
+static const char *const worker_states[] = {
+	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
+	[W_EXITING] = "exiting"
+};
+
+const char *
+pool_state_name(enum worker_state s)
+{
+	return worker_states[s];
+}
+
+void
+pool_set_state(struct worker *w, enum worker_state s)
+{
+	log_debug("worker %u (pid %ld): %s -> %s", w->slot, (long)w->pid,
+	    worker_states[w->state], worker_states[s]);
+	if (w->state == W_READY)
+		w->ix->nready--;
+	if (s == W_READY)
+		w->ix->nready++;
+	w->state = s;
+}
+
+int
+pool_spawn(struct ipcd *ix, struct worker *w)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = proc_spawn(ix, &fd, worker_main)) == -1) {
+		log_warn("worker %u: cannot start", w->slot);
+		return -1;
+	}
+	w->pid = pid;
+	w->jobs = 0;
+	clock_gettime(CLOCK_MONOTONIC, &w->started);
+	w->peer = peer_new(&ix->pb, fd, IPC_DIR_FROM_WORKER,
+	    ix->conf.max_message, &master_worker_ops, w);
+	if (w->peer == NULL) {
+		log_warnx("worker %u: out of memory for its channel", w->slot);
+		close(fd);
+		kill(pid, SIGKILL);
+		pool_set_state(w, W_EXITING);
+		return -1;
+	}
+	pool_set_state(w, W_STARTING);
+	return 0;
+}
+
+static void
+respawn_arm(struct ipcd *ix)
+{
+	struct timeval	 tv;
+
+	if (evtimer_pending(ix->ev_respawn, NULL))
+		return;
+	tv.tv_sec = ix->backoff_ms / 1000;
+	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
+	evtimer_add(ix->ev_respawn, &tv);
+}
+
+static void
+backoff_grow(struct ipcd *ix)
+{
+	if (ix->backoff_ms == 0)
+		ix->backoff_ms = RESPAWN_MIN_MS;
+	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
+		ix->backoff_ms = RESPAWN_MAX_MS;
+}
+
+/* Start a worker in every empty slot; try again later if one fails. */
+static void
+respawn_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	unsigned	 i;
+	int		 failed = 0;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
+		if (ix->workers[i].state == W_EMPTY &&
+		    pool_spawn(ix, &ix->workers[i]) == -1)
+			failed = 1;
+	if (failed) {
+		backoff_grow(ix);
+		respawn_arm(ix);
+	}
+	peer_flush_all(&ix->pb);
+}
+
+/* Replace a dead worker, backing off while workers keep dying young. */
+static void
+respawn_later(struct ipcd *ix, struct worker *w)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - w->started.tv_sec >= 2)
+		ix->backoff_ms = 0;
+	else
+		backoff_grow(ix);
+	if (ix->backoff_ms == 0) {
+		respawn_due(-1, 0, ix);
+		return;
+	}
+	if (!evtimer_pending(ix->ev_respawn, NULL))
+		log_warnx("workers are dying young: next start in %u ms",
+		    ix->backoff_ms);
+	respawn_arm(ix);
+}
+
+int
+pool_start(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	ix->nworkers = ix->conf.workers;
+	ix->workers = calloc(ix->nworkers, sizeof(*ix->workers));
+	ix->ev_respawn = evtimer_new(ix->base, respawn_due, ix);
+	if (ix->workers == NULL || ix->ev_respawn == NULL)
+		return -1;
+	for (i = 0; i < ix->nworkers; i++) {
+		ix->workers[i].ix = ix;
+		ix->workers[i].slot = i;
+		if (pool_spawn(ix, &ix->workers[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static struct worker *
+worker_by_pid(struct ipcd *ix, pid_t pid)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid == pid)
+			return &ix->workers[i];
+	return NULL;
+}
+
+int
+pool_all_reaped(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid > 0)
+			return 0;
+	return 1;
+}
+
+/* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
+void
+pool_reap(struct ipcd *ix)
+{
+	struct worker	*w;
+	char		 text[128];
+	pid_t		 pid;
+	int		 status;
+
+	while (proc_reap(&pid, &status) > 0) {
+		if ((w = worker_by_pid(ix, pid)) == NULL)
+			continue;
+		if (w->peer != NULL)
+			peer_drain(w->peer);
+		proc_exit_text(status, text, sizeof(text));
+		if (ix->stopping)
+			log_info("worker %u (pid %ld) %s", w->slot, (long)pid,
+			    text);
+		else
+			log_warnx("worker %u (pid %ld) %s", w->slot, (long)pid,
+			    text);
+		if (w->peer != NULL)
+			peer_close(w->peer);
+		w->peer = NULL;
+		pool_set_state(w, W_EMPTY);
+		w->pid = 0;
+		if (!ix->stopping)
+			respawn_later(ix, w);
+	}
+	if (ix->stopping && pool_all_reaped(ix))
+		event_base_loopexit(ix->base, NULL);
+}
+
+static void
+kill_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].pid > 0) {
+			log_warnx("worker %u (pid %ld) did not exit; killing it",
+			    i, (long)ix->workers[i].pid);
+			kill(ix->workers[i].pid, SIGKILL);
+		}
+}
+
+/* Close every channel: a worker exits when its channel ends. */
+void
+pool_close(struct ipcd *ix)
+{
+	struct timeval	 tv = { KILL_GRACE_S, 0 };
+	struct worker	*w;
+	unsigned	 i;
+
+	if (ix->ev_kill != NULL)
+		return;
+	for (i = 0; i < ix->nworkers; i++) {
+		w = &ix->workers[i];
+		if (w->peer != NULL) {
+			peer_close(w->peer);
+			w->peer = NULL;
+		}
+		if (w->pid > 0)
+			pool_set_state(w, W_EXITING);
+	}
+	if ((ix->ev_kill = evtimer_new(ix->base, kill_due, ix)) != NULL)
+		evtimer_add(ix->ev_kill, &tv);
+	if (pool_all_reaped(ix))
+		event_base_loopexit(ix->base, NULL);
+}
