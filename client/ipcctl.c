@@ -52,8 +52,9 @@ parse_seconds(const char *s, double *out)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* The global options, before the command; returns argv's index of the command. */
+static int
+global_args(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -63,40 +64,49 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int	 ch;
+
+	while ((ch = getopt_long(argc, argv, "+s:W:t:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			ctl->socket = optarg;
+			break;
+		case 'W':
+			if (parse_seconds(optarg, &ctl->wait) == -1)
+				exit(usage(stderr, EXIT_USAGE));
+			break;
+		case 't':
+			if (parse_seconds(optarg, &ctl->timeout) == -1)
+				exit(usage(stderr, EXIT_USAGE));
+			break;
+		case 'V':
+			printf("ipcctl %s\n", PACKAGE_VERSION);
+			exit(0);
+		case 'h':
+			exit(usage(stdout, 0));
+		default:
+			exit(usage(stderr, EXIT_USAGE));
+		}
+	}
+	return optind;
+}
+
+int
+main(int argc, char **argv)
+{
 	struct ctl	 ctl;
 	size_t		 i;
-	int		 ch, r;
+	int		 first, r;
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.conn.fd = -1;
 	if ((ctl.socket = getenv("IPCD_SOCKET")) == NULL || !*ctl.socket)
 		ctl.socket = DEFAULT_SOCKET;
-	while ((ch = getopt_long(argc, argv, "+s:W:t:Vh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			ctl.socket = optarg;
-			break;
-		case 'W':
-			if (parse_seconds(optarg, &ctl.wait) == -1)
-				return usage(stderr, EXIT_USAGE);
-			break;
-		case 't':
-			if (parse_seconds(optarg, &ctl.timeout) == -1)
-				return usage(stderr, EXIT_USAGE);
-			break;
-		case 'V':
-			printf("ipcctl %s\n", PACKAGE_VERSION);
-			return 0;
-		case 'h':
-			return usage(stdout, 0);
-		default:
-			return usage(stderr, EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
+	first = global_args(&ctl, argc, argv);
+	argc -= first;
+	argv += first;
 	if (argc < 1)
 		return usage(stderr, EXIT_USAGE);
 	for (i = 0; i < NCOMMANDS; i++)
