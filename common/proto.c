@@ -224,7 +224,7 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 	}
 	if (vals[F_PID]) {
 		if (vals[F_PID]->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
-			*why = "'pid' must be a positive integer";
+			*why = "'pid' must be an unsigned integer";
 			return IPC_E_BAD_MESSAGE;
 		}
 		m->pid = vals[F_PID]->via.u64;

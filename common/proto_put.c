@@ -124,8 +124,13 @@ proto_put_error(struct buf *b, uint32_t max, int has_id, uint64_t id,
 {
 	struct proto_out o;
 
-	if (message.len > IPC_TEXT_MAX)
+	if (message.len > IPC_TEXT_MAX) {
+		/* cut at a character boundary, not inside a UTF-8 sequence */
 		message.len = IPC_TEXT_MAX;
+		while (message.len > 0 &&
+		    ((uint8_t)message.p[message.len] & 0xc0) == 0x80)
+			message.len--;
+	}
 	proto_begin(&o, b, IPC_T_ERROR, has_id, id, 2);
 	KEY(&o.pk, "code");
 	proto_pack_str(&o.pk, code.p, code.len);

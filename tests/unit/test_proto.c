@@ -494,6 +494,24 @@ error_message_cut_to_max(void **state)
 	assert_memory_equal(f->m.message.p, text, IPC_TEXT_MAX);
 }
 
+/* A cut never splits a UTF-8 sequence: "\xc3\xa9" straddling byte 1024 goes. */
+static void
+error_message_cut_at_utf8_boundary(void **state)
+{
+	struct fx	*f = *state;
+	char		 text[2000];
+
+	memset(text, 'm', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	text[IPC_TEXT_MAX - 1] = (char)0xc3;
+	text[IPC_TEXT_MAX] = (char)0xa9;
+	assert_int_equal(proto_put_error(&f->b, MAX, 1, 1, proto_str("x"),
+	    proto_str(text)), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REPLY), IPC_E_NONE);
+	assert_int_equal(f->m.message.len, IPC_TEXT_MAX - 1);
+	assert_memory_equal(f->m.message.p, text, IPC_TEXT_MAX - 1);
+}
+
 static void
 status_reply_check(struct fx *f, enum kind k, uint64_t id, uint32_t n)
 {
@@ -1405,6 +1423,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(submit_round_trip),
+		T(error_message_cut_at_utf8_boundary),
 		T(submit_without_data),
 		T(submit_big_id),
 		T(status_request_round_trip),
