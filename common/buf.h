@@ -20,11 +20,22 @@ struct buf {
 #define buf_head(b)	((b)->data + (b)->off)
 
 int	 buf_reserve(struct buf *, size_t);
-int	 buf_append(struct buf *, const void *, size_t);
+int	 buf_append_slow(struct buf *, const void *, size_t);
 void	 buf_consume(struct buf *, size_t);
 void	 buf_compact(struct buf *);
 void	 buf_trim(struct buf *, size_t);
 void	 buf_free(struct buf *);
 int	 buf_msgpack_write(void *, const char *, size_t);
+
+/* Append n bytes; the common case, room already there, is inline. */
+static inline int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0 || b->cap - b->len < n)
+		return buf_append_slow(b, p, n);
+	__builtin_memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
 
 #endif

@@ -15,26 +15,30 @@ enum {
 };
 #define B(f)	(1u << (f))
 
-static const char *const field_names[F_MAX] = {
-	"v", "type", "id", "task", "data", "code", "message", "pid"
+#define NAME(s)	{ s, sizeof(s) - 1 }
+
+static const struct ipc_str field_names[F_MAX] = {
+	NAME("v"), NAME("type"), NAME("id"), NAME("task"), NAME("data"),
+	NAME("code"), NAME("message"), NAME("pid")
 };
 
 static const struct {
 	enum ipc_type	 type;
-	const char	*name;
+	struct ipc_str	 name;
 	unsigned	 dirs;
 	unsigned	 need;
 } types[] = {
-	{ IPC_T_SUBMIT, "SUBMIT", IPC_DIR_REQUEST, B(F_ID) | B(F_TASK) },
-	{ IPC_T_STATUS, "STATUS", IPC_DIR_REQUEST, B(F_ID) },
-	{ IPC_T_PING, "PING", IPC_DIR_REQUEST, B(F_ID) },
-	{ IPC_T_RESULT, "RESULT", IPC_DIR_REPLY | IPC_DIR_FROM_WORKER, B(F_ID) },
-	{ IPC_T_ERROR, "ERROR", IPC_DIR_REPLY, B(F_CODE) },
-	{ IPC_T_ERROR, "ERROR", IPC_DIR_FROM_WORKER, B(F_ID) | B(F_CODE) },
-	{ IPC_T_STATUS_REPLY, "STATUS", IPC_DIR_REPLY, B(F_ID) },
-	{ IPC_T_PONG, "PONG", IPC_DIR_REPLY, B(F_ID) },
-	{ IPC_T_TASK, "TASK", IPC_DIR_TO_WORKER, B(F_ID) | B(F_TASK) },
-	{ IPC_T_READY, "READY", IPC_DIR_FROM_WORKER, B(F_PID) },
+	{ IPC_T_SUBMIT, NAME("SUBMIT"), IPC_DIR_REQUEST, B(F_ID) | B(F_TASK) },
+	{ IPC_T_STATUS, NAME("STATUS"), IPC_DIR_REQUEST, B(F_ID) },
+	{ IPC_T_PING, NAME("PING"), IPC_DIR_REQUEST, B(F_ID) },
+	{ IPC_T_RESULT, NAME("RESULT"), IPC_DIR_REPLY | IPC_DIR_FROM_WORKER,
+	    B(F_ID) },
+	{ IPC_T_ERROR, NAME("ERROR"), IPC_DIR_REPLY, B(F_CODE) },
+	{ IPC_T_ERROR, NAME("ERROR"), IPC_DIR_FROM_WORKER, B(F_ID) | B(F_CODE) },
+	{ IPC_T_STATUS_REPLY, NAME("STATUS"), IPC_DIR_REPLY, B(F_ID) },
+	{ IPC_T_PONG, NAME("PONG"), IPC_DIR_REPLY, B(F_ID) },
+	{ IPC_T_TASK, NAME("TASK"), IPC_DIR_TO_WORKER, B(F_ID) | B(F_TASK) },
+	{ IPC_T_READY, NAME("READY"), IPC_DIR_FROM_WORKER, B(F_PID) },
 };
 #define NTYPES	(sizeof(types) / sizeof(types[0]))
 
@@ -68,8 +72,20 @@ proto_type_name(enum ipc_type t)
 
 	for (i = 0; i < NTYPES; i++)
 		if (types[i].type == t)
-			return types[i].name;
+			return types[i].name.p;
 	return "?";
+}
+
+struct ipc_str
+proto_type_str(enum ipc_type t)
+{
+	struct ipc_str	 none = { "?", 1 };
+	size_t		 i;
+
+	for (i = 0; i < NTYPES; i++)
+		if (types[i].type == t)
+			return types[i].name;
+	return none;
 }
 
 struct ipc_str
@@ -81,10 +97,10 @@ proto_str(const char *s)
 }
 
 static int
-str_is(const msgpack_object *o, const char *s, size_t n)
+str_is(const msgpack_object *o, struct ipc_str s)
 {
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-	    memcmp(o->via.str.ptr, s, n) == 0;
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == s.len &&
+	    memcmp(o->via.str.ptr, s.p, s.len) == 0;
 }
 
 static int
@@ -93,7 +109,7 @@ field_index(const msgpack_object *key)
 	int	 i;
 
 	for (i = 0; i < F_MAX; i++)
-		if (str_is(key, field_names[i], strlen(field_names[i])))
+		if (str_is(key, field_names[i]))
 			return i;
 	return -1;
 }
@@ -194,8 +210,7 @@ find_type(const msgpack_object *t, unsigned dirs, struct ipc_msg *m,
 		return IPC_E_BAD_MESSAGE;
 	}
 	for (i = 0; i < NTYPES; i++) {
-		if ((types[i].dirs & dirs) == 0 ||
-		    !str_is(t, types[i].name, strlen(types[i].name)))
+		if ((types[i].dirs & dirs) == 0 || !str_is(t, types[i].name))
 			continue;
 		m->type = types[i].type;
 		*need = types[i].need;

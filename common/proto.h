@@ -111,6 +111,7 @@ struct proto_out {
 
 const char	*proto_err_name(enum ipc_err);
 const char	*proto_type_name(enum ipc_type);
+struct ipc_str	 proto_type_str(enum ipc_type);
 struct ipc_str	 proto_str(const char *);
 
 enum ipc_err	 proto_decode(const uint8_t *, size_t, unsigned, msgpack_zone *,

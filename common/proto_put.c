@@ -35,7 +35,7 @@ void
 proto_begin(struct proto_out *o, struct buf *b, enum ipc_type t, int has_id,
     uint64_t id, size_t nextra)
 {
-	const char	*name = proto_type_name(t);
+	struct ipc_str	 name = proto_type_str(t);
 
 	o->b = b;
 	o->err = 0;
@@ -47,7 +47,7 @@ proto_begin(struct proto_out *o, struct buf *b, enum ipc_type t, int has_id,
 	KEY(&o->pk, "v");
 	msgpack_pack_uint8(&o->pk, IPC_VERSION);
 	KEY(&o->pk, "type");
-	proto_pack_str(&o->pk, name, strlen(name));
+	proto_pack_str(&o->pk, name.p, name.len);
 	KEY(&o->pk, "id");
 	if (t == IPC_T_TASK)
 		msgpack_pack_fix_uint64(&o->pk, id);	/* see proto_task_set_id */
