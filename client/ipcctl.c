@@ -17,6 +17,8 @@ static const struct {
 	{ "submit", cmd_submit, "submit TASK [DATA | -] [--file PATH]" },
 	{ "status", cmd_status, "status [--json]" },
 	{ "ping", cmd_ping, "ping" },
+	{ "reload", cmd_reload, "reload" },
+	{ "scale", cmd_scale, "scale WORKERS" },
 	{ "bench", cmd_bench, "bench [-n jobs] [-w window] [-k warmup] [--json]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

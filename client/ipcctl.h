@@ -54,6 +54,8 @@ int	 cmd_submit(struct ctl *, int, char **);
 int	 cmd_status(struct ctl *, int, char **);
 int	 cmd_ping(struct ctl *, int, char **);
 int	 cmd_bench(struct ctl *, int, char **);
+int	 cmd_reload(struct ctl *, int, char **);
+int	 cmd_scale(struct ctl *, int, char **);
 int	 ctl_print_error(const struct ipc_msg *);
 
 #endif

@@ -11,7 +11,8 @@
 
 /* Envelope keys, as bits for "seen" and "required" masks. */
 enum {
-	F_V = 0, F_TYPE, F_ID, F_TASK, F_DATA, F_CODE, F_MESSAGE, F_PID, F_MAX
+	F_V = 0, F_TYPE, F_ID, F_TASK, F_DATA, F_CODE, F_MESSAGE, F_PID,
+	F_COUNT, F_MAX
 };
 #define B(f)	(1u << (f))
 
@@ -19,7 +20,7 @@ enum {
 
 static const struct ipc_str field_names[F_MAX] = {
 	NAME("v"), NAME("type"), NAME("id"), NAME("task"), NAME("data"),
-	NAME("code"), NAME("message"), NAME("pid")
+	NAME("code"), NAME("message"), NAME("pid"), NAME("count")
 };
 
 static const struct {
@@ -31,12 +32,15 @@ static const struct {
 	{ IPC_T_SUBMIT, NAME("SUBMIT"), IPC_DIR_REQUEST, B(F_ID) | B(F_TASK) },
 	{ IPC_T_STATUS, NAME("STATUS"), IPC_DIR_REQUEST, B(F_ID) },
 	{ IPC_T_PING, NAME("PING"), IPC_DIR_REQUEST, B(F_ID) },
+	{ IPC_T_RELOAD, NAME("RELOAD"), IPC_DIR_REQUEST, B(F_ID) },
+	{ IPC_T_SCALE, NAME("SCALE"), IPC_DIR_REQUEST, B(F_ID) | B(F_COUNT) },
 	{ IPC_T_RESULT, NAME("RESULT"), IPC_DIR_REPLY | IPC_DIR_FROM_WORKER,
 	    B(F_ID) },
 	{ IPC_T_ERROR, NAME("ERROR"), IPC_DIR_REPLY, B(F_CODE) },
 	{ IPC_T_ERROR, NAME("ERROR"), IPC_DIR_FROM_WORKER, B(F_ID) | B(F_CODE) },
 	{ IPC_T_STATUS_REPLY, NAME("STATUS"), IPC_DIR_REPLY, B(F_ID) },
 	{ IPC_T_PONG, NAME("PONG"), IPC_DIR_REPLY, B(F_ID) },
+	{ IPC_T_OK, NAME("OK"), IPC_DIR_REPLY, B(F_ID) },
 	{ IPC_T_TASK, NAME("TASK"), IPC_DIR_TO_WORKER, B(F_ID) | B(F_TASK) },
 	{ IPC_T_READY, NAME("READY"), IPC_DIR_FROM_WORKER, B(F_PID) },
 };
@@ -55,6 +59,7 @@ static const char *const err_names[IPC_E_MAX] = {
 	[IPC_E_WORKER_DIED] = "worker_died",
 	[IPC_E_SHUTTING_DOWN] = "shutting_down",
 	[IPC_E_INTERNAL] = "internal",
+	[IPC_E_BAD_CONFIG] = "bad_config",
 };
 
 const char *
@@ -244,6 +249,13 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 		}
 		m->pid = vals[F_PID]->via.u64;
 	}
+	if (vals[F_COUNT]) {
+		if (vals[F_COUNT]->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			*why = "'count' must be an unsigned integer";
+			return IPC_E_BAD_MESSAGE;
+		}
+		m->count = vals[F_COUNT]->via.u64;
+	}
 	if (vals[F_DATA])
 		m->data = *vals[F_DATA];
 	return IPC_E_NONE;
@@ -277,7 +289,8 @@ check_need(const msgpack_object **vals, const struct ipc_msg *m,
 		if ((need & B(f)) && vals[f] == NULL) {
 			*why = f == F_TASK ? "missing key 'task'" :
 			    f == F_CODE ? "missing key 'code'" :
-			    f == F_PID ? "missing key 'pid'" : "missing key";
+			    f == F_PID ? "missing key 'pid'" :
+			    f == F_COUNT ? "missing key 'count'" : "missing key";
 			return IPC_E_BAD_MESSAGE;
 		}
 	}

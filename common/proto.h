@@ -35,11 +35,14 @@ enum ipc_type {
 	IPC_T_SUBMIT = 1,
 	IPC_T_STATUS = 2,
 	IPC_T_PING = 3,
+	IPC_T_RELOAD = 4,
+	IPC_T_SCALE = 5,
 	/* replies, master to client (RESULT and ERROR also worker to master) */
 	IPC_T_RESULT = 32,
 	IPC_T_ERROR = 33,
 	IPC_T_STATUS_REPLY = 34,
 	IPC_T_PONG = 35,
+	IPC_T_OK = 36,
 	/* worker plane, master to worker: 64-95 */
 	IPC_T_TASK = 64,
 	/* worker plane, worker to master: 96-127 */
@@ -60,6 +63,7 @@ enum ipc_err {
 	IPC_E_WORKER_DIED,
 	IPC_E_SHUTTING_DOWN,
 	IPC_E_INTERNAL,
+	IPC_E_BAD_CONFIG,
 	IPC_E_MAX
 };
 
@@ -78,6 +82,7 @@ struct ipc_msg {
 	struct ipc_str	 code;		/* ERROR */
 	struct ipc_str	 message;	/* ERROR; may be empty */
 	uint64_t	 pid;		/* READY */
+	uint64_t	 count;		/* SCALE */
 	msgpack_object	 body;		/* the whole map (STATUS reply) */
 };
 
@@ -132,6 +137,7 @@ int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,
 int	 proto_put_request(struct buf *, uint32_t, enum ipc_type, uint64_t);
 void	 proto_task_set_id(uint8_t *, uint64_t);
 int	 proto_put_ready(struct buf *, uint32_t, uint64_t);
+int	 proto_put_scale(struct buf *, uint32_t, uint64_t, uint64_t);
 int	 proto_put_status(struct buf *, uint32_t, uint64_t,
 	    const struct ipc_status *);
 

@@ -153,13 +153,24 @@ proto_put_errorf(struct buf *b, uint32_t max, int has_id, uint64_t id,
 	    proto_str(proto_err_name(e)), proto_str(text));
 }
 
-/* A message that is only the envelope: STATUS, PING, PONG. */
+/* A message that is only the envelope: STATUS, PING, RELOAD, PONG, OK. */
 int
 proto_put_request(struct buf *b, uint32_t max, enum ipc_type t, uint64_t id)
 {
 	struct proto_out o;
 
 	proto_begin(&o, b, t, 1, id, 0);
+	return proto_end(&o, max);
+}
+
+int
+proto_put_scale(struct buf *b, uint32_t max, uint64_t id, uint64_t count)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_SCALE, 1, id, 1);
+	KEY(&o.pk, "count");
+	msgpack_pack_uint64(&o.pk, count);
 	return proto_end(&o, max);
 }
 

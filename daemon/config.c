@@ -35,7 +35,7 @@ static int	parse_level(struct config *, const struct key *, const char *,
 #define OFF(f)	offsetof(struct config, f)
 
 static const struct key keys[] = {
-	{ "workers", parse_uint, OFF(workers), 1, 1024 },
+	{ "workers", parse_uint, OFF(workers), 1, WORKERS_MAX },
 	{ "worker_window", parse_uint, OFF(worker_window), 1, 4096 },
 	{ "queue_limit", parse_uint, OFF(queue_limit), 0, 10000000 },
 	{ "max_message", parse_size, OFF(max_message), IPC_MAX_MESSAGE_MIN,

@@ -17,6 +17,7 @@
 #endif
 
 #define CONFIG_ERR_MAX	512
+#define WORKERS_MAX	1024
 
 struct config {
 	char		 socket[sizeof(((struct sockaddr_un *)0)->sun_path)];

@@ -64,7 +64,7 @@ ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	struct ipc_status st;
 
 	memset(&st, 0, sizeof(st));
-	if ((st.workers = calloc(ix->nworkers, sizeof(*st.workers))) == NULL) {
+	if ((st.workers = calloc(ix->nslots, sizeof(*st.workers))) == NULL) {
 		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
 		return;
 	}
@@ -84,6 +84,54 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	    m->id);
 }
 
+static void
+wait_settled(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (master_wait_settled(ix, c, m->id) == -1)
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+}
+
+/* Reload the config file; the reply comes when the pool has its new size. */
+static void
+ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	char	 err[CONFIG_ERR_MAX + 128];
+
+	if (ix->stopping) {
+		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		return;
+	}
+	log_notice("client %llu asks for a reload",
+	    (unsigned long long)c->serial);
+	if (master_reload(ix, err, sizeof(err)) == -1) {
+		log_warnx("reload refused: %s", err);
+		client_reply_error(c, 1, m->id, IPC_E_BAD_CONFIG, "%s", err);
+		return;
+	}
+	wait_settled(ix, c, m);
+}
+
+/* Change the worker count until the next reload. */
+static void
+ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (ix->stopping) {
+		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		return;
+	}
+	if (m->count < 1 || m->count > WORKERS_MAX) {
+		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA,
+		    "count must be 1 to %d", WORKERS_MAX);
+		return;
+	}
+	ix->conf.workers = (unsigned)m->count;
+	if (ix->conf.workers != ix->nworkers)
+		pool_resize(ix, ix->conf.workers);
+	wait_settled(ix, c, m);
+}
+
 static const struct {
 	enum ipc_type	 type;
 	void		(*fn)(struct ipcd *, struct client *,
@@ -92,6 +140,8 @@ static const struct {
 	{ IPC_T_SUBMIT, ctl_submit },
 	{ IPC_T_STATUS, ctl_status },
 	{ IPC_T_PING, ctl_ping },
+	{ IPC_T_RELOAD, ctl_reload },
+	{ IPC_T_SCALE, ctl_scale },
 };
 
 static void
@@ -273,7 +323,14 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 
 	*err = '\0';
 	TAILQ_INIT(&ix->clients);
-	if (control_clear(path, err, errlen) == -1 ||
+	if ((ix->listen_fd = sd_listen_socket()) == -2) {
+		snprintf(err, errlen, "socket activation: unusable socket");
+		return -1;
+	}
+	ix->listen_inherited = ix->listen_fd >= 0;
+	if (ix->listen_inherited)
+		log_info("using the control socket passed by systemd");
+	else if (control_clear(path, err, errlen) == -1 ||
 	    (ix->listen_fd = control_bind(path, ix->conf.socket_mode)) == -1) {
 		if (*err == '\0')
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -301,7 +358,8 @@ control_close(struct ipcd *ix)
 	ix->ev_accept = ix->ev_accept_pause = NULL;
 	close(ix->listen_fd);
 	ix->listen_fd = -1;
-	unlink(ix->conf.socket);
+	if (!ix->listen_inherited)	/* systemd owns an inherited one */
+		unlink(ix->conf.socket);
 }
 
 /* Close every client connection, trying once to send what is pending. */

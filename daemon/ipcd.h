@@ -20,6 +20,7 @@ enum worker_state {
 	W_EMPTY,	/* no process; one is due */
 	W_STARTING,	/* forked, has not said READY */
 	W_READY,	/* takes jobs */
+	W_RETIRING,	/* takes no more jobs; goes when its jobs are done */
 	W_EXITING	/* channel closed, waiting to reap it */
 };
 
@@ -45,24 +46,41 @@ struct client {
 	TAILQ_ENTRY(client)	 entry;
 };
 
+/* Someone waiting for the pool to reach its size (RELOAD, SCALE). */
+struct waiter {
+	struct client		*client;
+	uint64_t		 id;
+};
+
+struct sdstate {
+	int			 notify;	/* NOTIFY_SOCKET is set */
+	struct event		*ev_status;
+	struct event		*ev_watchdog;
+	double			 last_t;
+	uint64_t		 last_done;
+};
+
 struct ipcd {
 	struct event_base	*base;
 	struct peerbase		 pb;
 	struct config		 conf;
 	const char		*conf_path;
+	int			 log_forced;	/* -v given */
 	struct timespec		 started;
 
 	/* control socket */
 	int			 listen_fd;
+	int			 listen_inherited;	/* socket activation */
 	struct event		*ev_accept;
 	struct event		*ev_accept_pause;
 	TAILQ_HEAD(, client)	 clients;
 	unsigned		 nclients;
 	uint64_t		 client_serial;
 
-	/* the pool */
+	/* the pool: WORKERS_MAX slots, nworkers wanted, nslots in use */
 	struct worker		*workers;
 	unsigned		 nworkers;
+	unsigned		 nslots;
 	unsigned		 nready;
 	int			 announced;	/* said READY once */
 	struct sched		 sched;
@@ -72,6 +90,9 @@ struct ipcd {
 	unsigned		 backoff_ms;
 	uint64_t		 done;
 	uint64_t		 failed;
+	struct waiter		*waiters;
+	unsigned		 nwaiters;
+	struct sdstate		 sd;
 
 	/* shutting down */
 	int			 stopping;
@@ -88,6 +109,12 @@ void	 master_submit(struct ipcd *, struct client *,
 void	 master_client_gone(struct ipcd *, struct client *);
 void	 master_stop(struct ipcd *);
 void	 master_status(struct ipcd *, struct ipc_status *);
+int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
+void	 master_settle(struct ipcd *);
+void	 master_pump(struct ipcd *);
+
+/* reload.c */
+int	 master_reload(struct ipcd *, char *, size_t);
 
 /* pool.c: the workers' processes */
 int	 pool_start(struct ipcd *);
@@ -97,6 +124,16 @@ const char *pool_state_name(enum worker_state);
 void	 pool_reap(struct ipcd *);
 void	 pool_close(struct ipcd *);
 int	 pool_all_reaped(struct ipcd *);
+void	 pool_resize(struct ipcd *, unsigned);
+void	 pool_retire_if_idle(struct worker *);
+int	 pool_settled(struct ipcd *);
+
+/* sd.c */
+void	 sd_start(struct ipcd *);
+void	 sd_stop(struct ipcd *);
+void	 sd_state(struct ipcd *, const char *);
+void	 sd_send_status(struct ipcd *);
+int	 sd_listen_socket(void);
 
 /* control.c */
 int	 control_listen(struct ipcd *, char *, size_t);

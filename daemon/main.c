@@ -107,6 +107,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_notice("received SIG%s", sigabbrev_np(sig));
+	sd_state(ix, "STOPPING");
 	control_close(ix);
 	master_stop(ix);
 	peer_flush_all(&ix->pb);
@@ -123,14 +124,23 @@ on_child(evutil_socket_t sig, short what, void *arg)
 	peer_flush_all(&ix->pb);
 }
 
+/* SIGHUP: reload, telling systemd RELOADING first and READY when done. */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
+	struct ipcd	*ix = arg;
+	char		 err[CONFIG_ERR_MAX + 128];
+
 	(void)sig;
 	(void)what;
-	(void)arg;
-	log_notice("SIGHUP: this version cannot reload; restart ipcd to "
-	    "apply a new configuration");
+	if (ix->stopping)
+		return;
+	sd_state(ix, "RELOADING");
+	if (master_reload(ix, err, sizeof(err)) == -1)
+		log_warnx("reload refused, the running configuration stays: %s",
+		    err);
+	sd_state(ix, "READY");
+	peer_flush_all(&ix->pb);
 }
 
 static int
@@ -159,6 +169,7 @@ cleanup(struct ipcd *ix)
 
 	control_close(ix);
 	control_close_clients(ix);
+	sd_stop(ix);
 	for (i = 0; i < sizeof(ix->ev_signals) / sizeof(ix->ev_signals[0]); i++)
 		if (ix->ev_signals[i] != NULL)
 			event_free(ix->ev_signals[i]);
@@ -169,6 +180,7 @@ cleanup(struct ipcd *ix)
 	if (ix->ev_kill != NULL)
 		event_free(ix->ev_kill);
 	free(ix->workers);
+	free(ix->waiters);
 	jobs_free(&ix->jobs);
 	queue_free(&ix->queue);
 	event_base_free(ix->base);
@@ -190,6 +202,7 @@ main(int argc, char **argv)
 		printf("%s: configuration OK\n", o.conf);
 		return 0;
 	}
+	ix.log_forced = o.verbose;
 	log_setlevel(o.verbose ? LOG_DEBUG : ix.conf.log_level);
 	clock_gettime(CLOCK_MONOTONIC, &ix.started);
 	if ((ix.base = event_base_new()) == NULL)
@@ -203,6 +216,7 @@ main(int argc, char **argv)
 		control_close(&ix);
 		fatal("cannot start the workers");
 	}
+	sd_start(&ix);
 	log_info("ipcd %s starting %u workers", PACKAGE_VERSION,
 	    ix.conf.workers);
 	event_base_dispatch(ix.base);

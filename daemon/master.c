@@ -16,7 +16,6 @@ static void	worker_msg(struct peer *, const struct ipc_msg *, void *);
 static void	worker_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	worker_gone(struct peer *, const char *, void *);
-static void	master_pump(struct ipcd *);
 static void	master_check_drained(struct ipcd *);
 
 const struct peer_ops master_worker_ops = {
@@ -35,7 +34,7 @@ can_take(void *arg, unsigned i)
 static int
 pick_worker(struct ipcd *ix)
 {
-	return sched_pick(&ix->sched, ix->nworkers, can_take, ix);
+	return sched_pick(&ix->sched, ix->nslots, can_take, ix);
 }
 
 /* Hand a job straight to a worker; 0 if none can take it now. */
@@ -112,7 +111,7 @@ client_alive(struct client *c)
 }
 
 /* Move waiting jobs to workers while any can take one. */
-static void
+void
 master_pump(struct ipcd *ix)
 {
 	struct qent	 e;
@@ -148,6 +147,7 @@ job_fail(struct ipcd *ix, struct job *job, enum ipc_err err, const char *text)
 		client_reply_error(c, 1, job->cid, err, "%s", text);
 	ix->failed++;
 	ix->workers[job->worker].jobs--;
+	pool_retire_if_idle(&ix->workers[job->worker]);
 	jobs_del(&ix->jobs, job);
 	client_unref(c);
 }
@@ -181,6 +181,7 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 			    "result larger than max_message (%u bytes)", max);
 	}
 	w->jobs--;
+	pool_retire_if_idle(w);
 	jobs_del(&ix->jobs, job);
 	client_unref(c);
 }
@@ -198,7 +199,9 @@ worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 		ix->announced = 1;
 		log_notice("ready: %u workers, socket %s", ix->nworkers,
 		    ix->conf.socket);
+		sd_state(ix, "READY");
 	}
+	master_settle(ix);
 }
 
 static void
@@ -299,6 +302,52 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	peer_flush_all(&ix->pb);
 }
 
+/* Answer RELOAD and SCALE once the pool has reached its size. */
+int
+master_wait_settled(struct ipcd *ix, struct client *c, uint64_t id)
+{
+	struct waiter	*w;
+
+	w = reallocarray(ix->waiters, ix->nwaiters + 1, sizeof(*w));
+	if (w == NULL)
+		return -1;
+	ix->waiters = w;
+	ix->waiters[ix->nwaiters].client = c;
+	ix->waiters[ix->nwaiters].id = id;
+	ix->nwaiters++;
+	c->refs++;
+	master_settle(ix);
+	return 0;
+}
+
+static void
+answer_waiters(struct ipcd *ix, enum ipc_err e)
+{
+	struct client	*c;
+	unsigned	 i;
+
+	for (i = 0; i < ix->nwaiters; i++) {
+		c = ix->waiters[i].client;
+		if (c->peer != NULL && e == IPC_E_NONE)
+			proto_put_request(peer_out(c->peer), peer_max(c->peer),
+			    IPC_T_OK, ix->waiters[i].id);
+		else if (c->peer != NULL)
+			client_reply_error(c, 1, ix->waiters[i].id, e,
+			    "ipcd is shutting down");
+		client_unref(c);
+	}
+	free(ix->waiters);
+	ix->waiters = NULL;
+	ix->nwaiters = 0;
+}
+
+void
+master_settle(struct ipcd *ix)
+{
+	if (ix->nwaiters > 0 && pool_settled(ix))
+		answer_waiters(ix, IPC_E_NONE);
+}
+
 /* Stop taking jobs, answer the waiting ones, let running ones finish. */
 void
 master_stop(struct ipcd *ix)
@@ -311,6 +360,7 @@ master_stop(struct ipcd *ix)
 		return;
 	ix->stopping = 1;
 	evtimer_del(ix->ev_respawn);
+	answer_waiters(ix, IPC_E_SHUTTING_DOWN);
 	while (queue_peek(&ix->queue, &e, &frame)) {
 		queue_pop(&ix->queue);
 		e.client->queued--;
@@ -347,8 +397,8 @@ master_status(struct ipcd *ix, struct ipc_status *st)
 	st->done = ix->done;
 	st->failed = ix->failed;
 	st->clients = ix->nclients;
-	st->nworkers = ix->nworkers;
-	for (i = 0; i < ix->nworkers; i++) {
+	st->nworkers = ix->nslots;
+	for (i = 0; i < ix->nslots; i++) {
 		st->workers[i].pid = (uint64_t)(ix->workers[i].pid > 0 ?
 		    ix->workers[i].pid : 0);
 		st->workers[i].state =

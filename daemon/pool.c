@@ -15,7 +15,7 @@
 
 static const char *const worker_states[] = {
 	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
-	[W_EXITING] = "exiting"
+	[W_RETIRING] = "retiring", [W_EXITING] = "exiting"
 };
 
 const char *
@@ -130,8 +130,8 @@ pool_start(struct ipcd *ix)
 {
 	unsigned	 i;
 
-	ix->nworkers = ix->conf.workers;
-	ix->workers = calloc(ix->nworkers, sizeof(*ix->workers));
+	ix->nworkers = ix->nslots = ix->conf.workers;
+	ix->workers = calloc(WORKERS_MAX, sizeof(*ix->workers));
 	ix->ev_respawn = evtimer_new(ix->base, respawn_due, ix);
 	if (ix->workers == NULL || ix->ev_respawn == NULL)
 		return -1;
@@ -149,7 +149,7 @@ worker_by_pid(struct ipcd *ix, pid_t pid)
 {
 	unsigned	 i;
 
-	for (i = 0; i < ix->nworkers; i++)
+	for (i = 0; i < ix->nslots; i++)
 		if (ix->workers[i].pid == pid)
 			return &ix->workers[i];
 	return NULL;
@@ -160,7 +160,7 @@ pool_all_reaped(struct ipcd *ix)
 {
 	unsigned	 i;
 
-	for (i = 0; i < ix->nworkers; i++)
+	for (i = 0; i < ix->nslots; i++)
 		if (ix->workers[i].pid > 0)
 			return 0;
 	return 1;
@@ -181,7 +181,7 @@ pool_reap(struct ipcd *ix)
 		if (w->peer != NULL)
 			peer_drain(w->peer);
 		proc_exit_text(status, text, sizeof(text));
-		if (ix->stopping)
+		if (ix->stopping || w->slot >= ix->nworkers)
 			log_info("worker %u (pid %ld) %s", w->slot, (long)pid,
 			    text);
 		else
@@ -192,11 +192,72 @@ pool_reap(struct ipcd *ix)
 		w->peer = NULL;
 		pool_set_state(w, W_EMPTY);
 		w->pid = 0;
-		if (!ix->stopping)
+		if (!ix->stopping && w->slot < ix->nworkers)
 			respawn_later(ix, w);
 	}
+	while (ix->nslots > ix->nworkers &&
+	    ix->workers[ix->nslots - 1].state == W_EMPTY)
+		ix->nslots--;
 	if (ix->stopping && pool_all_reaped(ix))
 		event_base_loopexit(ix->base, NULL);
+	master_settle(ix);
+}
+
+/* A retiring worker with no job left: close its channel and it exits. */
+void
+pool_retire_if_idle(struct worker *w)
+{
+	if (w->state != W_RETIRING || w->jobs > 0)
+		return;
+	if (w->peer != NULL)
+		peer_close(w->peer);
+	w->peer = NULL;
+	pool_set_state(w, W_EXITING);
+}
+
+/*
+ * Want n workers: start the missing ones; the ones above n take no more
+ * jobs and go once their current jobs are done.
+ */
+void
+pool_resize(struct ipcd *ix, unsigned n)
+{
+	struct worker	*w;
+	unsigned	 i;
+
+	log_notice("pool: %u workers (was %u)", n, ix->nworkers);
+	ix->nworkers = n;
+	for (i = 0; i < n; i++) {
+		w = &ix->workers[i];
+		w->ix = ix;
+		w->slot = i;
+		if (w->state == W_RETIRING)
+			pool_set_state(w, W_READY);
+	}
+	for (i = n; i < ix->nslots; i++) {
+		w = &ix->workers[i];
+		if (w->state == W_READY || w->state == W_STARTING) {
+			pool_set_state(w, W_RETIRING);
+			pool_retire_if_idle(w);
+		}
+	}
+	if (n > ix->nslots)
+		ix->nslots = n;
+	respawn_due(-1, 0, ix);
+}
+
+/* Has the pool reached its size: n workers ready and none going? */
+int
+pool_settled(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	if (ix->nslots != ix->nworkers)
+		return 0;
+	for (i = 0; i < ix->nworkers; i++)
+		if (ix->workers[i].state != W_READY)
+			return 0;
+	return 1;
 }
 
 static void
@@ -207,7 +268,7 @@ kill_due(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < ix->nworkers; i++)
+	for (i = 0; i < ix->nslots; i++)
 		if (ix->workers[i].pid > 0) {
 			log_warnx("worker %u (pid %ld) did not exit; killing it",
 			    i, (long)ix->workers[i].pid);
@@ -225,7 +286,7 @@ pool_close(struct ipcd *ix)
 
 	if (ix->ev_kill != NULL)
 		return;
-	for (i = 0; i < ix->nworkers; i++) {
+	for (i = 0; i < ix->nslots; i++) {
 		w = &ix->workers[i];
 		if (w->peer != NULL) {
 			peer_close(w->peer);

@@ -1,8 +1,11 @@
 /*
  * Process plumbing: a worker is forked with its end of a socketpair on
  * descriptor 3 and nothing else of the master's (no other channel, no
- * control socket, no event loop), default signal handling, and no systemd
- * variables in its environment.
+ * control socket, no event loop), default signal handling except that it
+ * ignores SIGINT and SIGHUP, and no systemd variables in its environment.
+ * A terminal's ^C or hangup reaches the whole process group, but only the
+ * master should act on it: it drains, then ends a worker by closing its
+ * channel.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -39,6 +42,8 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 		_exit(1);
 	for (i = 0; i < sizeof(child_signals) / sizeof(child_signals[0]); i++)
 		signal(child_signals[i], SIG_DFL);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (fd != IPC_CHANNEL_FD) {

@@ -1,0 +1,68 @@
+/*
+ * ipcctl reload and ipcctl scale N: change the running pool.  Both answer
+ * once the pool has its new size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipcctl.h"
+
+#define REQ_ID	1
+
+static int
+admin_reply(const struct ipc_msg *m, const char *done)
+{
+	if (m->type == IPC_T_ERROR)
+		return ctl_print_error(m);
+	if (m->type != IPC_T_OK) {
+		fprintf(stderr, "ipcctl: unexpected %s reply\n",
+		    proto_type_name(m->type));
+		return EXIT_CONN;
+	}
+	printf("%s\n", done);
+	return 0;
+}
+
+int
+cmd_reload(struct ctl *ctl, int argc, char **argv)
+{
+	struct ipc_msg	 m;
+	int		 r;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: ipcctl reload\n");
+		return EXIT_USAGE;
+	}
+	if ((r = ctl_connect(ctl)) != 0 ||
+	    (r = ctl_call(ctl, IPC_T_RELOAD, REQ_ID, &m)) != 0)
+		return r;
+	return admin_reply(&m, "reloaded");
+}
+
+int
+cmd_scale(struct ctl *ctl, int argc, char **argv)
+{
+	struct ipc_msg	 m;
+	char		*end, done[64];
+	unsigned long	 n;
+	int		 r;
+
+	if (argc != 2 || argv[1][0] == '-' ||
+	    (n = strtoul(argv[1], &end, 10)) == 0 || *end != '\0') {
+		fprintf(stderr, "usage: ipcctl scale WORKERS\n");
+		return EXIT_USAGE;
+	}
+	if ((r = ctl_connect(ctl)) != 0)
+		return r;
+	if (proto_put_scale(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, REQ_ID,
+	    n) == -1) {
+		fprintf(stderr, "ipcctl: out of memory\n");
+		return EXIT_CONN;
+	}
+	if ((r = ctl_wait(ctl, REQ_ID, &m)) != 0)
+		return r;
+	snprintf(done, sizeof(done), "%lu workers", n);
+	return admin_reply(&m, done);
+}

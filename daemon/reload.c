@@ -1,0 +1,49 @@
+/*
+ * Reload: read the config file again and apply it to the running daemon.
+ * A file with an error changes nothing.  The pool is resized live (see
+ * pool_resize); the control socket and max_message stay as they were until
+ * the next start, since clients and workers already use them.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+/* Keep the settings that only a restart can change, saying so. */
+static void
+keep_restart_only(const struct config *cur, struct config *next)
+{
+	if (strcmp(cur->socket, next->socket) != 0 ||
+	    cur->socket_mode != next->socket_mode)
+		log_warnx("reload: socket and socket_mode take effect at the "
+		    "next start; still %s, mode %04o", cur->socket,
+		    (unsigned)cur->socket_mode);
+	if (cur->max_message != next->max_message)
+		log_warnx("reload: max_message takes effect at the next start;"
+		    " still %u", cur->max_message);
+	memcpy(next->socket, cur->socket, sizeof(next->socket));
+	next->socket_mode = cur->socket_mode;
+	next->max_message = cur->max_message;
+}
+
+/* Apply the config file again; -1 with err set if it has an error. */
+int
+master_reload(struct ipcd *ix, char *err, size_t errlen)
+{
+	struct config	 next;
+
+	if (config_load(&next, ix->conf_path, err, errlen) == -1)
+		return -1;
+	keep_restart_only(&ix->conf, &next);
+	if (ix->log_forced == 0)
+		log_setlevel(next.log_level);
+	ix->conf = next;
+	if (next.workers != ix->nworkers)
+		pool_resize(ix, next.workers);
+	log_notice("reloaded %s: %u workers, window %u, queue limit %u",
+	    ix->conf_path, next.workers, next.worker_window, next.queue_limit);
+	master_pump(ix);
+	return 0;
+}

@@ -1,0 +1,153 @@
+/*
+ * systemd integration: readiness and status (sd_notify), the watchdog, and
+ * the control socket passed by socket activation.  Without systemd these
+ * cost nothing: sd_notify with no NOTIFY_SOCKET does nothing.
+ */
+#include <sys/socket.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+#define SD_STATUS_MS	2000
+
+static double
+now_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The pool in one line, for systemctl status. */
+static void
+sd_status_text(struct ipcd *ix, char *text, size_t len)
+{
+	unsigned	 i, busy = 0;
+	double		 t = now_s(), rate = 0;
+
+	for (i = 0; i < ix->nslots; i++)
+		if (ix->workers[i].state == W_READY && ix->workers[i].jobs > 0)
+			busy++;
+	if (ix->sd.last_t > 0 && t > ix->sd.last_t)
+		rate = (ix->done - ix->sd.last_done) / (t - ix->sd.last_t);
+	ix->sd.last_t = t;
+	ix->sd.last_done = ix->done;
+	snprintf(text, len, "%u workers: %u busy, %u idle%s; queue %u; "
+	    "%llu jobs done, %llu failed; %.0f jobs/s", ix->nworkers, busy,
+	    ix->nready - busy, ix->nready < ix->nworkers ? " (starting)" : "",
+	    ix->queue.live, (unsigned long long)ix->done,
+	    (unsigned long long)ix->failed, rate);
+}
+
+void
+sd_send_status(struct ipcd *ix)
+{
+	char	 text[256];
+
+	if (!ix->sd.notify)
+		return;
+	sd_status_text(ix, text, sizeof(text));
+	sd_notifyf(0, "STATUS=%s", text);
+}
+
+static void
+sd_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)fd;
+	(void)what;
+	sd_send_status(ix);
+}
+
+static void
+sd_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static struct event *
+sd_every(struct ipcd *ix, uint64_t usec, event_callback_fn fn)
+{
+	struct timeval	 tv = { usec / 1000000, usec % 1000000 };
+	struct event	*ev;
+
+	if ((ev = event_new(ix->base, -1, EV_PERSIST, fn, ix)) != NULL)
+		event_add(ev, &tv);
+	return ev;
+}
+
+/* Start the status and watchdog timers if systemd listens. */
+void
+sd_start(struct ipcd *ix)
+{
+	uint64_t	 usec;
+
+	ix->sd.notify = getenv("NOTIFY_SOCKET") != NULL;
+	if (!ix->sd.notify)
+		return;
+	ix->sd.ev_status = sd_every(ix, SD_STATUS_MS * 1000ULL, sd_tick);
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0)
+		ix->sd.ev_watchdog = sd_every(ix, usec / 2, sd_watchdog);
+}
+
+void
+sd_stop(struct ipcd *ix)
+{
+	if (ix->sd.ev_status != NULL)
+		event_free(ix->sd.ev_status);
+	if (ix->sd.ev_watchdog != NULL)
+		event_free(ix->sd.ev_watchdog);
+	ix->sd.ev_status = ix->sd.ev_watchdog = NULL;
+}
+
+/* Tell systemd one of READY, RELOADING or STOPPING, with the status. */
+void
+sd_state(struct ipcd *ix, const char *state)
+{
+	char	 text[256];
+
+	if (!ix->sd.notify)
+		return;
+	sd_status_text(ix, text, sizeof(text));
+	if (strcmp(state, "RELOADING") == 0)
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=%s",
+		    (unsigned long long)(now_s() * 1e6), text);
+	else
+		sd_notifyf(0, "%s=1\nSTATUS=%s", state, text);
+}
+
+/*
+ * The listening socket passed by socket activation, made non-blocking, or
+ * -1 if none was passed.  More than one, or one of the wrong kind, is an
+ * error (-2).
+ */
+int
+sd_listen_socket(void)
+{
+	int	 n, fd = SD_LISTEN_FDS_START;
+
+	if ((n = sd_listen_fds(1)) <= 0)
+		return n == 0 ? -1 : -2;
+	if (n > 1 || sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+		log_warnx("socket activation: expected one listening Unix "
+		    "stream socket, got %d descriptors", n);
+		return -2;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -2;
+	return fd;
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# Reload and resize while jobs flow: none is lost or failed.
+. "$TESTLIB"
+plan 17
+
+# ready_is N: poll until exactly N workers are listed, all ready
+listed() { ctl status --json | grep -o '"state":"[a-z]*"' | sort | uniq -c | tr -s ' '; }
+ready_is() {
+	_i=0
+	until [ "$(listed)" = " $1 \"state\":\"ready\"" ]; do
+		_i=$((_i + 1)); [ $_i -le 1000 ] || return 1; sleep 0.01
+	done
+}
+
+start_ipcd
+ctl bench -n 300000 -w 64 -k 0 > "$T/bench.out" 2>&1 &
+bench=$!
+write_conf "workers = 5"
+kill -HUP "$IPCD_PID"
+check "SIGHUP with workers = 5 grows the pool to 5" ready_is 5
+write_conf "workers = 1"
+kill -HUP "$IPCD_PID"
+check "SIGHUP with workers = 1 shrinks it to 1" ready_is 1
+wait $bench
+is "a pipelining client lost no job through both" 0 $?
+is "no job failed" 0 "$(json_field failed)"
+like "the resize is logged" 'notice: pool: 1 workers \(was 5\)' "$(cat "$LOG")"
+
+printf '[ipcd]\nsocket = %s\nworkers = zero\n' "$SOCK" > "$CONF"
+kill -HUP "$IPCD_PID"
+i=0; until grep -q 'reload refused' "$LOG"; do i=$((i + 1)); [ $i -lt 500 ] || break; sleep 0.01; done
+like "a broken config is refused, naming file and line" \
+    "reload refused, the running configuration stays: $CONF:3: workers: 'zero'" \
+    "$(cat "$LOG")"
+is "and the pool keeps running as it was" 8 "$(ctl submit double 4)"
+check "with its one worker" ready_is 1
+out=$(ctl reload 2>&1); rc=$?
+is "ipcctl reload of a broken config exits 1" 1 "$rc"
+like "with bad_config and the line" "^ipcctl: bad_config: $CONF:3: " "$out"
+
+write_conf "workers = 3"
+is "ipcctl reload answers when it is done" reloaded "$(ctl reload)"
+is "by then 3 workers are ready" ' 3 "state":"ready"' "$(listed)"
+is "ipcctl scale 4 answers when it is done" "4 workers" "$(ctl scale 4)"
+is "by then 4 workers are ready" ' 4 "state":"ready"' "$(listed)"
+
+# A worker that is retired finishes its running job first.
+ctl scale 1 >/dev/null
+ctl submit sleep 400 > "$T/sleep.out" &
+sub=$!
+until ctl status --json | grep -q '"jobs":1'; do sleep 0.01; done
+ctl scale 2 >/dev/null
+busy=$(ctl status --json | grep -o '"pid":[0-9]*,"state":"ready","jobs":1')
+ctl scale 1 >/dev/null &
+scaler=$!
+wait $sub
+is "a job on a shrinking pool still finishes" 400 "$(cat "$T/sleep.out")"
+wait $scaler
+is "and scale answers once the pool is down to 1" ' 1 "state":"ready"' "$(listed)"
+out=$(raw -n 1 'json:{"v":1,"type":"SCALE","id":5,"count":0}')
+like "SCALE to 0 workers gets bad_data" '"id":5,"code":"bad_data"' "$out"
+diag "busy worker was: $busy"
+done_testing
