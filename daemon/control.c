@@ -105,7 +105,6 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	log_notice("client %llu asks for a reload",
 	    (unsigned long long)c->serial);
 	if (master_reload(ix, err, sizeof(err)) == -1) {
-		log_warnx("reload refused: %s", err);
 		client_reply_error(c, 1, m->id, IPC_E_BAD_CONFIG, "%s", err);
 		return;
 	}

@@ -66,6 +66,7 @@ struct ipcd {
 	struct config		 conf;
 	const char		*conf_path;
 	int			 log_forced;	/* -v given */
+	const char		*socket_arg;	/* -s given */
 	struct timespec		 started;
 
 	/* control socket */

@@ -93,6 +93,7 @@ load_config(struct ipcd *ix, const struct options *o)
 		exit(1);
 	}
 	ix->conf_path = o->conf;
+	ix->socket_arg = o->socket;
 }
 
 static void
@@ -124,7 +125,7 @@ on_child(evutil_socket_t sig, short what, void *arg)
 	peer_flush_all(&ix->pb);
 }
 
-/* SIGHUP: reload, telling systemd RELOADING first and READY when done. */
+/* SIGHUP: reload (master_reload tells systemd and logs a refusal). */
 static void
 on_hup(evutil_socket_t sig, short what, void *arg)
 {
@@ -133,13 +134,8 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
-	if (ix->stopping)
-		return;
-	sd_state(ix, "RELOADING");
-	if (master_reload(ix, err, sizeof(err)) == -1)
-		log_warnx("reload refused, the running configuration stays: %s",
-		    err);
-	sd_state(ix, "READY");
+	if (!ix->stopping)
+		master_reload(ix, err, sizeof(err));
 	peer_flush_all(&ix->pb);
 }
 

@@ -198,6 +198,7 @@ worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 	if (!ix->announced && ix->nready == ix->nworkers) {
 		ix->announced = 1;
 		log_notice("ready: %u workers, socket %s", ix->nworkers,
+		    ix->listen_inherited ? "passed by systemd" :
 		    ix->conf.socket);
 		sd_state(ix, "READY");
 	}

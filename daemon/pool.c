@@ -13,6 +13,8 @@
 #define RESPAWN_MAX_MS	10000
 #define KILL_GRACE_S	2
 
+static void	pool_trim(struct ipcd *);
+
 static const char *const worker_states[] = {
 	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
 	[W_RETIRING] = "retiring", [W_EXITING] = "exiting"
@@ -195,12 +197,19 @@ pool_reap(struct ipcd *ix)
 		if (!ix->stopping && w->slot < ix->nworkers)
 			respawn_later(ix, w);
 	}
-	while (ix->nslots > ix->nworkers &&
-	    ix->workers[ix->nslots - 1].state == W_EMPTY)
-		ix->nslots--;
+	pool_trim(ix);
 	if (ix->stopping && pool_all_reaped(ix))
 		event_base_loopexit(ix->base, NULL);
 	master_settle(ix);
+}
+
+/* Forget the empty slots above the wanted count. */
+static void
+pool_trim(struct ipcd *ix)
+{
+	while (ix->nslots > ix->nworkers &&
+	    ix->workers[ix->nslots - 1].state == W_EMPTY)
+		ix->nslots--;
 }
 
 /* A retiring worker with no job left: close its channel and it exits. */
@@ -243,6 +252,7 @@ pool_resize(struct ipcd *ix, unsigned n)
 	}
 	if (n > ix->nslots)
 		ix->nslots = n;
+	pool_trim(ix);
 	respawn_due(-1, 0, ix);
 }
 

@@ -28,14 +28,26 @@ keep_restart_only(const struct config *cur, struct config *next)
 	next->max_message = cur->max_message;
 }
 
-/* Apply the config file again; -1 with err set if it has an error. */
+/*
+ * Apply the config file again, telling systemd RELOADING then READY; -1
+ * with err set, and nothing changed, if the file has an error.
+ */
 int
 master_reload(struct ipcd *ix, char *err, size_t errlen)
 {
 	struct config	 next;
+	char		 ignored[CONFIG_ERR_MAX];
 
-	if (config_load(&next, ix->conf_path, err, errlen) == -1)
+	sd_state(ix, "RELOADING");
+	if (config_load(&next, ix->conf_path, err, errlen) == -1) {
+		log_warnx("reload refused, the running configuration stays: %s",
+		    err);
+		sd_state(ix, "READY");
 		return -1;
+	}
+	if (ix->socket_arg != NULL)	/* -s still wins over the file */
+		config_set(&next, "socket", ix->socket_arg, ignored,
+		    sizeof(ignored));
 	keep_restart_only(&ix->conf, &next);
 	if (ix->log_forced == 0)
 		log_setlevel(next.log_level);
@@ -45,5 +57,6 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 	log_notice("reloaded %s: %u workers, window %u, queue limit %u",
 	    ix->conf_path, next.workers, next.worker_window, next.queue_limit);
 	master_pump(ix);
+	sd_state(ix, "READY");
 	return 0;
 }

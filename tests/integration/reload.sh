@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reload and resize while jobs flow: none is lost or failed.
 . "$TESTLIB"
-plan 17
+plan 21
 
 # ready_is N: poll until exactly N workers are listed, all ready
 listed() { ctl status --json | grep -o '"state":"[a-z]*"' | sort | uniq -c | tr -s ' '; }
@@ -57,7 +57,26 @@ wait $sub
 is "a job on a shrinking pool still finishes" 400 "$(cat "$T/sleep.out")"
 wait $scaler
 is "and scale answers once the pool is down to 1" ' 1 "state":"ready"' "$(listed)"
+# Scaling down past a worker that just died and waits to be replaced.
+ctl scale 3 >/dev/null
+top=$(ctl status --json | grep -o '"pid":[0-9]*,"state"' | tail -n 1 |
+    grep -o '[0-9]*')
+kill -KILL "$top"
+is "scale answers even when a slot it drops is waiting for a respawn" \
+    "2 workers" "$(ctl -t 5 scale 2 2>&1)"
+is "and the pool is 2 ready workers" ' 2 "state":"ready"' "$(listed)"
+
 out=$(raw -n 1 'json:{"v":1,"type":"SCALE","id":5,"count":0}')
 like "SCALE to 0 workers gets bad_data" '"id":5,"code":"bad_data"' "$out"
+
+# Started with -s: a reload keeps that socket and does not warn about it.
+stop_ipcd
+printf '[ipcd]\nsocket = %s\n' "$T/elsewhere.sock" > "$CONF"
+"$IPCD" -f "$CONF" -s "$SOCK" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+is "ipcctl reload with -s in force" reloaded "$(ctl reload)"
+is "does not warn that the socket changed" "" \
+    "$(grep 'take effect at the next start' "$LOG")"
 diag "busy worker was: $busy"
 done_testing
