@@ -60,6 +60,9 @@ log_level_name(int level)
 	return level_names[level];
 }
 
+static void vlog(int, const char *, va_list, const char *)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
