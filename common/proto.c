@@ -60,6 +60,7 @@ static const char *const err_names[IPC_E_MAX] = {
 	[IPC_E_SHUTTING_DOWN] = "shutting_down",
 	[IPC_E_INTERNAL] = "internal",
 	[IPC_E_BAD_CONFIG] = "bad_config",
+	[IPC_E_FORBIDDEN] = "forbidden",
 };
 
 const char *

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <syslog.h>
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <ini.h>
 
 #include "config.h"
@@ -31,8 +34,18 @@ static int	parse_path(struct config *, const struct key *, const char *,
 		    char *, size_t);
 static int	parse_level(struct config *, const struct key *, const char *,
 		    char *, size_t);
+static int	parse_group(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_ids(struct config *, const struct key *, const char *,
+		    char *, size_t);
 
 #define OFF(f)	offsetof(struct config, f)
+
+/* parse_group sets the int flag just before the id it fills in. */
+_Static_assert(OFF(socket_group) == OFF(socket_group_set) + sizeof(int),
+    "socket_group_set must precede socket_group");
+_Static_assert(OFF(admin_group) == OFF(admin_group_set) + sizeof(int),
+    "admin_group_set must precede admin_group");
 
 static const struct key keys[] = {
 	{ "workers", parse_uint, OFF(workers), 1, WORKERS_MAX },
@@ -44,6 +57,10 @@ static const struct key keys[] = {
 	{ "socket", parse_path, OFF(socket), 0, 0 },
 	{ "socket_mode", parse_mode, OFF(socket_mode), 0, 07777 },
 	{ "log_level", parse_level, OFF(log_level), 0, 0 },
+	{ "socket_group", parse_group, OFF(socket_group), 0, 0 },
+	{ "admin_group", parse_group, OFF(admin_group), 0, 0 },
+	{ "allow_users", parse_ids, OFF(allow_users), 0, 0 },
+	{ "allow_groups", parse_ids, OFF(allow_groups), 1, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -192,6 +209,73 @@ parse_level(struct config *c, const struct key *k, const char *v, char *err,
 		return -1;
 	}
 	c->log_level = level;
+	return 0;
+}
+
+/* A user or group, by name or number: 0 with *id set, or -1. */
+static int
+lookup_id(const char *s, int group, uint32_t *id)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	char		*end;
+	unsigned long	 n;
+
+	if (*s >= '0' && *s <= '9') {
+		n = strtoul(s, &end, 10);
+		if (*end != '\0' || n >= UINT32_MAX)
+			return -1;
+		*id = (uint32_t)n;
+		return 0;
+	}
+	if (group && (gr = getgrnam(s)) != NULL)
+		*id = gr->gr_gid;
+	else if (!group && (pw = getpwnam(s)) != NULL)
+		*id = pw->pw_uid;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_group(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	uint32_t id;
+
+	if (lookup_id(v, 1, &id) == -1) {
+		snprintf(err, errlen, "%s: no group '%s'", k->name, v);
+		return -1;
+	}
+	*(uint32_t *)((char *)c + k->off) = id;
+	*(int *)((char *)c + k->off - sizeof(int)) = 1;	/* ..._set */
+	return 0;
+}
+
+/* A list of users (min 0) or groups (min 1), by name or number. */
+static int
+parse_ids(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	struct idlist	*l = (struct idlist *)((char *)c + k->off);
+	char		 copy[1024], *tok, *save;
+
+	snprintf(copy, sizeof(copy), "%s", v);
+	l->n = 0;
+	for (tok = strtok_r(copy, " ,\t", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ,\t", &save)) {
+		if (l->n == CONFIG_IDS_MAX) {
+			snprintf(err, errlen, "%s: at most %d names", k->name,
+			    CONFIG_IDS_MAX);
+			return -1;
+		}
+		if (lookup_id(tok, k->min, &l->id[l->n]) == -1) {
+			snprintf(err, errlen, "%s: no %s '%s'", k->name,
+			    k->min ? "group" : "user", tok);
+			return -1;
+		}
+		l->n++;
+	}
 	return 0;
 }
 

@@ -18,6 +18,13 @@
 
 #define CONFIG_ERR_MAX	512
 #define WORKERS_MAX	1024
+#define CONFIG_IDS_MAX	32
+
+/* uids or gids named in the config */
+struct idlist {
+	unsigned	 n;
+	uint32_t	 id[CONFIG_IDS_MAX];
+};
 
 struct config {
 	char		 socket[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -28,6 +35,12 @@ struct config {
 	uint32_t	 max_message;
 	unsigned	 drain_timeout;		/* seconds */
 	int		 log_level;
+	int		 socket_group_set;
+	uint32_t	 socket_group;
+	struct idlist	 allow_users;
+	struct idlist	 allow_groups;
+	int		 admin_group_set;
+	uint32_t	 admin_group;
 };
 
 void	 config_defaults(struct config *);

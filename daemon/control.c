@@ -84,6 +84,20 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	    m->id);
 }
 
+/* RELOAD and SCALE change the pool: only for root, ipcd's user, admins. */
+static int
+admin_only(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (access_admin(ix, &c->cred))
+		return 0;
+	log_notice("refused %s from uid %u", proto_type_name(m->type),
+	    c->cred.uid);
+	client_reply_error(c, 1, m->id, IPC_E_FORBIDDEN,
+	    "%s needs root, ipcd's user or admin_group",
+	    proto_type_name(m->type));
+	return -1;
+}
+
 static void
 wait_settled(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
@@ -97,6 +111,8 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	char	 err[CONFIG_ERR_MAX + 128];
 
+	if (admin_only(ix, c, m) == -1)
+		return;
 	if (ix->stopping) {
 		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
 		    "ipcd is shutting down");
@@ -115,6 +131,8 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static void
 ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	if (admin_only(ix, c, m) == -1)
+		return;
 	if (ix->stopping) {
 		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
 		    "ipcd is shutting down");
@@ -187,18 +205,44 @@ client_gone(struct peer *p, const char *why, void *arg)
 		free(c);
 }
 
+/* Tell a refused peer why, once, without waiting, and hang up. */
+static void
+refuse(struct ipcd *ix, int fd, const struct peercred *pc)
+{
+	struct buf	 b = { NULL, 0, 0, 0 };
+
+	log_notice("refused a connection from uid %u (pid %ld)", pc->uid,
+	    (long)pc->pid);
+	if (proto_put_errorf(&b, ix->conf.max_message, 0, 0, IPC_E_FORBIDDEN,
+	    "uid %u may not use this socket", pc->uid) == 0)
+		(void)write(fd, buf_head(&b), buf_avail(&b));
+	buf_free(&b);
+	close(fd);
+}
+
 static void
 client_new(struct ipcd *ix, int fd)
 {
+	struct peercred	 pc;
 	struct client	*c;
 	size_t		 limit;
 
+	if (access_peer(fd, &pc) == -1) {
+		log_warn("peer credentials");
+		close(fd);
+		return;
+	}
+	if (!access_allowed(ix, &pc)) {
+		refuse(ix, fd, &pc);
+		return;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warnx("out of memory for a client");
 		close(fd);
 		return;
 	}
 	c->ix = ix;
+	c->cred = pc;
 	c->serial = ++ix->client_serial;
 	c->peer = peer_new(&ix->pb, fd, IPC_DIR_REQUEST, ix->conf.max_message,
 	    &client_ops, c);
@@ -291,8 +335,10 @@ control_clear(const char *path, char *err, size_t errlen)
 }
 
 static int
-control_bind(const char *path, mode_t mode)
+control_bind(const struct config *conf)
 {
+	const char	*path = conf->socket;
+	mode_t		 mode = conf->socket_mode;
 	struct sockaddr_un sun;
 	mode_t		 old;
 	int		 fd, r;
@@ -306,7 +352,9 @@ control_bind(const char *path, mode_t mode)
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (r == -1 || chmod(path, mode) == -1 || listen(fd, SOMAXCONN) == -1) {
+	if (r == -1 || chmod(path, mode) == -1 || (conf->socket_group_set &&
+	    chown(path, (uid_t)-1, conf->socket_group) == -1) ||
+	    listen(fd, SOMAXCONN) == -1) {
 		r = errno;
 		close(fd);
 		errno = r;
@@ -330,11 +378,12 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 	if (ix->listen_inherited)
 		log_info("using the control socket passed by systemd");
 	else if (control_clear(path, err, errlen) == -1 ||
-	    (ix->listen_fd = control_bind(path, ix->conf.socket_mode)) == -1) {
+	    (ix->listen_fd = control_bind(&ix->conf)) == -1) {
 		if (*err == '\0')
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	access_socket_group(ix);
 	ix->ev_accept = event_new(ix->base, ix->listen_fd,
 	    EV_READ | EV_PERSIST, control_accept, ix);
 	ix->ev_accept_pause = evtimer_new(ix->base, accept_resume, ix);

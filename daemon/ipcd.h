@@ -37,12 +37,22 @@ struct worker {
 	struct timespec		 started;
 };
 
+/* The process at the other end of a client connection. */
+struct peercred {
+	pid_t			 pid;
+	uint32_t		 uid;
+	uint32_t		 gid;
+	int			 ngroups;
+	uint32_t		 groups[64];
+};
+
 struct client {
 	struct ipcd		*ix;
 	struct peer		*peer;		/* NULL once gone */
 	uint64_t		 serial;
 	unsigned		 refs;		/* queued and running jobs */
 	unsigned		 queued;
+	struct peercred		 cred;
 	TAILQ_ENTRY(client)	 entry;
 };
 
@@ -72,6 +82,8 @@ struct ipcd {
 	/* control socket */
 	int			 listen_fd;
 	int			 listen_inherited;	/* socket activation */
+	int			 socket_gid_known;
+	uint32_t		 socket_gid;		/* may connect */
 	struct event		*ev_accept;
 	struct event		*ev_accept_pause;
 	TAILQ_HEAD(, client)	 clients;
@@ -143,6 +155,12 @@ void	 control_close_clients(struct ipcd *);
 void	 client_unref(struct client *);
 void	 client_reply_error(struct client *, int, uint64_t, enum ipc_err,
 	    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* access.c */
+int	 access_peer(int, struct peercred *);
+int	 access_allowed(const struct ipcd *, const struct peercred *);
+int	 access_admin(const struct ipcd *, const struct peercred *);
+void	 access_socket_group(struct ipcd *);
 
 /* proc.c */
 pid_t	 proc_spawn(struct ipcd *, int *, void (*)(int, const struct config *));

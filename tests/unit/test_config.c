@@ -572,6 +572,52 @@ short_error_buffer(void **state)
 	assert_memory_equal(err, f->path, sizeof(err) - 1);
 }
 
+/* Access keys: names and numbers, lists split on spaces and commas. */
+static void
+access_keys(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f, "[ipcd]\nallow_users = root, 65534 0\n"
+	    "allow_groups = root\nadmin_group = 0\nsocket_group = root\n"), 0);
+	assert_int_equal(f->c.allow_users.n, 3);
+	assert_int_equal(f->c.allow_users.id[0], 0);
+	assert_int_equal(f->c.allow_users.id[1], 65534);
+	assert_int_equal(f->c.allow_groups.n, 1);
+	assert_int_equal(f->c.allow_groups.id[0], 0);
+	assert_int_equal(f->c.admin_group_set, 1);
+	assert_int_equal(f->c.admin_group, 0);
+	assert_int_equal(f->c.socket_group_set, 1);
+	assert_int_equal(f->c.socket_group, 0);
+}
+
+static void
+access_defaults(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f, "[ipcd]\n"), 0);
+	assert_int_equal(f->c.allow_users.n, 0);
+	assert_int_equal(f->c.allow_groups.n, 0);
+	assert_int_equal(f->c.admin_group_set, 0);
+	assert_int_equal(f->c.socket_group_set, 0);
+}
+
+static void
+access_unknown_names(void **state)
+{
+	struct fx	*f = *state;
+
+	expect_error(f, "[ipcd]\nallow_users = root nosuchuser-x\n", 2,
+	    "allow_users: no user 'nosuchuser-x'");
+	expect_error(f, "[ipcd]\n\nallow_groups = nosuchgroup-x\n", 3,
+	    "allow_groups: no group 'nosuchgroup-x'");
+	expect_error(f, "[ipcd]\nadmin_group = nosuchgroup-x\n", 2,
+	    "admin_group: no group 'nosuchgroup-x'");
+	expect_error(f, "[ipcd]\nsocket_group = 12x\n", 2,
+	    "socket_group: no group '12x'");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -580,6 +626,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
 		T(load_every_key),
+		T(access_keys),
+		T(access_defaults),
+		T(access_unknown_names),
 		T(load_over_defaults),
 		T(load_empty_file),
 		T(load_syntax_variants),
