@@ -64,8 +64,13 @@ measure_rss(struct ctl *ctl, uint64_t id, struct rss *r)
 	uint32_t	 i;
 
 	memset(r, 0, sizeof(*r));
-	if (ctl_call(ctl, IPC_T_STATUS, id, &m) != 0 ||
-	    proto_get_status(&m, &ctl->conn.zone, &st) == -1)
+	if (ctl_call(ctl, IPC_T_STATUS, id, &m) != 0)
+		return -1;
+	if (m.type == IPC_T_ERROR) {
+		ctl_print_error(&m);
+		return -1;
+	}
+	if (proto_get_status(&m, &ctl->conn.zone, &st) == -1)
 		return -1;
 	proc_rss(st.pid, &r->master_kb, &r->master_hwm_kb);
 	r->worker_kb = r->worker_hwm_kb = -1;

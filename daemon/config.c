@@ -243,6 +243,10 @@ parse_group(struct config *c, const struct key *k, const char *v, char *err,
 {
 	uint32_t id;
 
+	if (*v == '\0') {	/* empty: not set */
+		*(int *)((char *)c + k->off - sizeof(int)) = 0;
+		return 0;
+	}
 	if (lookup_id(v, 1, &id) == -1) {
 		snprintf(err, errlen, "%s: no group '%s'", k->name, v);
 		return -1;

@@ -596,7 +596,7 @@ access_defaults(void **state)
 {
 	struct fx	*f = *state;
 
-	assert_int_equal(load(f, "[ipcd]\n"), 0);
+	assert_int_equal(load(f, "[ipcd]\nadmin_group =\nsocket_group =\n"), 0);
 	assert_int_equal(f->c.allow_users.n, 0);
 	assert_int_equal(f->c.allow_groups.n, 0);
 	assert_int_equal(f->c.admin_group_set, 0);
