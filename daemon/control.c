@@ -84,18 +84,27 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	    m->id);
 }
 
-/* RELOAD and SCALE change the pool: only for root, ipcd's user, admins. */
+/*
+ * RELOAD and SCALE change the pool: only for root, ipcd's user and
+ * admin_group, and not while stopping.  -1 if refused (the reply is sent).
+ */
 static int
-admin_only(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	if (access_admin(ix, &c->cred))
-		return 0;
-	log_notice("refused %s from uid %u", proto_type_name(m->type),
-	    c->cred.uid);
-	client_reply_error(c, 1, m->id, IPC_E_FORBIDDEN,
-	    "%s needs root, ipcd's user or admin_group",
-	    proto_type_name(m->type));
-	return -1;
+	if (!access_admin(ix, &c->cred)) {
+		log_notice("refused %s from uid %u", proto_type_name(m->type),
+		    c->cred.uid);
+		client_reply_error(c, 1, m->id, IPC_E_FORBIDDEN,
+		    "%s needs root, ipcd's user or admin_group",
+		    proto_type_name(m->type));
+		return -1;
+	}
+	if (ix->stopping) {
+		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -111,13 +120,8 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	char	 err[CONFIG_ERR_MAX + 128];
 
-	if (admin_only(ix, c, m) == -1)
+	if (pool_request(ix, c, m) == -1)
 		return;
-	if (ix->stopping) {
-		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
-		    "ipcd is shutting down");
-		return;
-	}
 	log_notice("client %llu asks for a reload",
 	    (unsigned long long)c->serial);
 	if (master_reload(ix, err, sizeof(err)) == -1) {
@@ -131,13 +135,8 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static void
 ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	if (admin_only(ix, c, m) == -1)
+	if (pool_request(ix, c, m) == -1)
 		return;
-	if (ix->stopping) {
-		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
-		    "ipcd is shutting down");
-		return;
-	}
 	if (m->count < 1 || m->count > WORKERS_MAX) {
 		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA,
 		    "count must be 1 to %d", WORKERS_MAX);
