@@ -34,12 +34,6 @@ log_setlevel(int level)
 	logger.level = level;
 }
 
-int
-log_getlevel(void)
-{
-	return logger.level;
-}
-
 /* A level's name to its number, or -1. */
 int
 log_level_parse(const char *s)

@@ -11,7 +11,6 @@
 
 void	 log_init(const char *, int);
 void	 log_setlevel(int);
-int	 log_getlevel(void);
 int	 log_level_parse(const char *);
 const char *log_level_name(int);
 void	 log_warn(const char *, ...) LOG_FMT(1, 2);

@@ -74,12 +74,7 @@ proto_err_name(enum ipc_err e)
 const char *
 proto_type_name(enum ipc_type t)
 {
-	size_t	 i;
-
-	for (i = 0; i < NTYPES; i++)
-		if (types[i].type == t)
-			return types[i].name.p;
-	return "?";
+	return proto_type_str(t).p;
 }
 
 struct ipc_str

@@ -82,28 +82,10 @@ peer_set_out_limit(struct peer *p, size_t limit)
 	p->out_limit = limit;
 }
 
-void
-peer_set_max(struct peer *p, uint32_t max)
-{
-	p->max = max;
-}
-
 uint32_t
 peer_max(const struct peer *p)
 {
 	return p->max;
-}
-
-int
-peer_fd(const struct peer *p)
-{
-	return p->fd;
-}
-
-size_t
-peer_pending(const struct peer *p)
-{
-	return buf_avail(&p->out);
 }
 
 /* The output buffer, to append whole frames to; it goes out after this callback. */

@@ -37,11 +37,8 @@ void	 peer_flush_all(struct peerbase *);
 struct peer *peer_new(struct peerbase *, int, unsigned, uint32_t,
 	    const struct peer_ops *, void *);
 void	 peer_set_out_limit(struct peer *, size_t);
-void	 peer_set_max(struct peer *, uint32_t);
 struct buf *peer_out(struct peer *);
 uint32_t peer_max(const struct peer *);
-int	 peer_fd(const struct peer *);
-size_t	 peer_pending(const struct peer *);
 void	 peer_close(struct peer *);
 void	 peer_drain(struct peer *);
 
