@@ -86,7 +86,8 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 
 /*
  * RELOAD and SCALE change the pool: only for root, ipcd's user and
- * admin_group, and not while stopping.  -1 if refused (the reply is sent).
+ * admin_group, not while stopping, and only while there is room to answer
+ * them later.  -1 if refused (the reply is sent) and nothing is changed.
  */
 static int
 pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
@@ -104,14 +105,21 @@ pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		    "ipcd is shutting down");
 		return -1;
 	}
+	if (ix->nwaiters == WAITERS_MAX) {
+		client_reply_error(c, 1, m->id, IPC_E_BUSY,
+		    "%d RELOAD and SCALE requests are already waiting",
+		    WAITERS_MAX);
+		return -1;
+	}
 	return 0;
 }
 
 static void
 wait_settled(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	if (master_wait_settled(ix, c, m->id) == -1)
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+	if (master_wait_settled(ix, c, m->id) == -1)	/* pool_request checked */
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
+		    "too many waiting requests");
 }
 
 /* Reload the config file; the reply comes when the pool has its new size. */

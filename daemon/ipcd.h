@@ -57,6 +57,7 @@ struct client {
 };
 
 /* Someone waiting for the pool to reach its size (RELOAD, SCALE). */
+#define WAITERS_MAX	64
 struct waiter {
 	struct client		*client;
 	uint64_t		 id;
@@ -103,7 +104,7 @@ struct ipcd {
 	unsigned		 backoff_ms;
 	uint64_t		 done;
 	uint64_t		 failed;
-	struct waiter		*waiters;
+	struct waiter		 waiters[WAITERS_MAX];
 	unsigned		 nwaiters;
 	struct sdstate		 sd;
 

@@ -176,7 +176,6 @@ cleanup(struct ipcd *ix)
 	if (ix->ev_kill != NULL)
 		event_free(ix->ev_kill);
 	free(ix->workers);
-	free(ix->waiters);
 	jobs_free(&ix->jobs);
 	queue_free(&ix->queue);
 	event_base_free(ix->base);

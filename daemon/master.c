@@ -303,16 +303,12 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	peer_flush_all(&ix->pb);
 }
 
-/* Answer RELOAD and SCALE once the pool has reached its size. */
+/* Answer RELOAD and SCALE once the pool has reached its size; -1 if too many wait. */
 int
 master_wait_settled(struct ipcd *ix, struct client *c, uint64_t id)
 {
-	struct waiter	*w;
-
-	w = reallocarray(ix->waiters, ix->nwaiters + 1, sizeof(*w));
-	if (w == NULL)
+	if (ix->nwaiters == WAITERS_MAX)
 		return -1;
-	ix->waiters = w;
 	ix->waiters[ix->nwaiters].client = c;
 	ix->waiters[ix->nwaiters].id = id;
 	ix->nwaiters++;
@@ -337,8 +333,6 @@ answer_waiters(struct ipcd *ix, enum ipc_err e)
 			    "ipcd is shutting down");
 		client_unref(c);
 	}
-	free(ix->waiters);
-	ix->waiters = NULL;
 	ix->nwaiters = 0;
 }
 

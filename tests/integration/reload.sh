@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reload and resize while jobs flow: none is lost or failed.
 . "$TESTLIB"
-plan 21
+plan 23
 
 # ready_is N: poll until exactly N workers are listed, all ready
 listed() { ctl status --json | grep -o '"state":"[a-z]*"' | sort | uniq -c | tr -s ' '; }
@@ -65,6 +65,19 @@ kill -KILL "$top"
 is "scale answers even when a slot it drops is waiting for a respawn" \
     "2 workers" "$(ctl -t 5 scale 2 2>&1)"
 is "and the pool is 2 ready workers" ' 2 "state":"ready"' "$(listed)"
+
+# Requests waiting for the pool to settle are bounded: 70 pipelined SCALEs
+# while new workers start, 64 wait and the rest are told busy at once.
+frames=
+for i in $(seq 70); do
+	frames="$frames json:{\"v\":1,\"type\":\"SCALE\",\"id\":$i,\"count\":4}"
+done
+out=$(raw -n 70 $frames)
+is "past 64 waiting SCALEs the rest get busy" 6 \
+    "$(printf '%s\n' "$out" | grep -c '"code":"busy"')"
+is "and the 64 get OK once the pool has 4 workers" 64 \
+    "$(printf '%s\n' "$out" | grep -c '"type":"OK"')"
+ctl scale 2 >/dev/null
 
 out=$(raw -n 1 'json:{"v":1,"type":"SCALE","id":5,"count":0}')
 like "SCALE to 0 workers gets bad_data" '"id":5,"code":"bad_data"' "$out"
