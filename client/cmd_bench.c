@@ -95,7 +95,7 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 	msgpack_pack_uint64(&pk, id);
 	b->sent[id] = now_ns();
 	return proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, id,
-	    proto_str("double"), buf_head(&b->data), buf_avail(&b->data));
+	    proto_str("double"), buf_head(&b->data), buf_avail(&b->data), -1);
 }
 
 /* Check one reply and record its latency; -1 if it is wrong. */

@@ -29,6 +29,43 @@ print_uptime(uint64_t ms)
 	    (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
 }
 
+/* A duration as "45s", "12m", "5h" or "3d": the largest unit that fits. */
+static const char *
+short_age(uint64_t ms, char *buf, size_t len)
+{
+	uint64_t	 s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum", (unsigned long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh", (unsigned long long)(s / 3600));
+	else
+		snprintf(buf, len, "%llud", (unsigned long long)(s / 86400));
+	return buf;
+}
+
+static void
+print_workers(const struct ipc_status *st)
+{
+	const struct ipc_worker_status *w;
+	char		 age[32];
+	uint32_t	 i;
+
+	printf("%6s %8s  %-9s %6s %12s %8s %9s %6s\n", "WORKER", "PID",
+	    "STATE", "JOBS", "DONE", "RESTARTS", "RSS", "AGE");
+	for (i = 0; i < st->nworkers; i++) {
+		w = &st->workers[i];
+		printf("%6u %8llu  %-9.*s %6llu %12llu %8llu %8lluK %6s\n", i,
+		    (unsigned long long)w->pid, (int)w->state.len, w->state.p,
+		    (unsigned long long)w->jobs, (unsigned long long)w->done,
+		    (unsigned long long)w->restarts,
+		    (unsigned long long)(w->rss / 1024),
+		    w->pid ? short_age(w->age_ms, age, sizeof(age)) : "-");
+	}
+}
+
 static void
 print_status(const struct ipc_status *st)
 {
@@ -41,19 +78,17 @@ print_status(const struct ipc_status *st)
 	printf("ipcd %.*s, pid %llu, up ", (int)st->version.len,
 	    st->version.p, (unsigned long long)st->pid);
 	print_uptime(st->uptime_ms);
+	if (st->degraded)
+		printf("\nDEGRADED: workers keep dying; restarts are backing "
+		    "off");
 	printf("\nworkers %u (%u ready), queue %llu of %llu, clients %llu\n"
-	    "jobs %llu done, %llu failed\n\n", st->nworkers, ready,
+	    "jobs %llu done, %llu failed (%llu timed out), %llu retried; "
+	    "%llu worker deaths\n\n", st->nworkers, ready,
 	    (unsigned long long)st->queue, (unsigned long long)st->queue_limit,
 	    (unsigned long long)st->clients, (unsigned long long)st->done,
-	    (unsigned long long)st->failed);
-	printf("%6s %8s  %-9s %6s %12s\n", "WORKER", "PID", "STATE", "JOBS",
-	    "DONE");
-	for (i = 0; i < st->nworkers; i++)
-		printf("%6u %8llu  %-9.*s %6llu %12llu\n", i,
-		    (unsigned long long)st->workers[i].pid,
-		    (int)st->workers[i].state.len, st->workers[i].state.p,
-		    (unsigned long long)st->workers[i].jobs,
-		    (unsigned long long)st->workers[i].done);
+	    (unsigned long long)st->failed, (unsigned long long)st->timed_out,
+	    (unsigned long long)st->retried, (unsigned long long)st->deaths);
+	print_workers(st);
 }
 
 /* The reply as JSON, without the envelope keys. */

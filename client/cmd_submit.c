@@ -1,11 +1,13 @@
 /*
- * ipcctl submit TASK [DATA | -] [--file PATH]: run one job, print its result.
+ * ipcctl submit TASK [DATA | -] [--file PATH] [--timeout TIME]: run one job,
+ * print its result.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "ipcctl.h"
 
 #define SUBMIT_ID	1
@@ -81,8 +83,8 @@ data_from_json(const char *text, msgpack_packer *pk)
 static int
 submit_usage(void)
 {
-	fprintf(stderr, "usage: ipcctl submit TASK [DATA | -]\n"
-	    "       ipcctl submit TASK --file PATH\n");
+	fprintf(stderr, "usage: ipcctl submit TASK [DATA | -] [--timeout TIME]\n"
+	    "       ipcctl submit TASK --file PATH [--timeout TIME]\n");
 	return EXIT_USAGE;
 }
 
@@ -103,37 +105,83 @@ submit_reply(const struct ipc_msg *m)
 	return 0;
 }
 
+struct submit_args {
+	const char	*pos[2];	/* TASK [DATA] */
+	int		 npos;
+	const char	*file;
+	const char	*timeout;
+};
+
 /*
- * Split argv into TASK [DATA] and --file PATH, in any order.  Not getopt:
- * DATA may be a negative number such as -5, which is not an option.
+ * Option name (or alt) at argv[*i], with its value next or after '=':
+ * 1 with *val set, 0 if it is not this option, -1 if given twice or bare.
  */
 static int
-submit_args(int argc, char **argv, const char **pos, int *npos,
-    const char **file)
+option(int argc, char **argv, int *i, const char *name, const char *alt,
+    const char **val)
 {
-	int	 i, opts = 1;
+	size_t		 n = strlen(name);
+	const char	*v;
 
-	*npos = 0;
+	if (strcmp(argv[*i], name) == 0 || strcmp(argv[*i], alt) == 0)
+		v = ++*i < argc ? argv[*i] : NULL;
+	else if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		v = argv[*i] + n + 1;
+	else
+		return 0;
+	if (v == NULL || *val != NULL)
+		return -1;
+	*val = v;
+	return 1;
+}
+
+/*
+ * Split argv into TASK [DATA], --file PATH and --timeout TIME, in any
+ * order.  Not getopt: DATA may be a negative number such as -5.
+ */
+static int
+submit_args(int argc, char **argv, struct submit_args *a)
+{
+	int	 i, r, opts = 1;
+
+	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--") == 0)
+		if (opts && strcmp(argv[i], "--") == 0) {
 			opts = 0;
-		else if (opts && (strcmp(argv[i], "--file") == 0 ||
-		    strcmp(argv[i], "-f") == 0)) {
-			if (++i == argc || *file != NULL)
+			continue;
+		}
+		if (opts && ((r = option(argc, argv, &i, "--file", "-f",
+		    &a->file)) != 0 || (r = option(argc, argv, &i,
+		    "--timeout", "-T", &a->timeout)) != 0)) {
+			if (r == -1)
 				return -1;
-			*file = argv[i];
-		} else if (opts && strncmp(argv[i], "--file=", 7) == 0) {
-			if (*file != NULL)
-				return -1;
-			*file = argv[i] + 7;
 		} else if (opts && argv[i][0] == '-' && argv[i][1] == '-')
 			return -1;
-		else if (*npos == 2)
+		else if (a->npos == 2)
 			return -1;
 		else
-			pos[(*npos)++] = argv[i];
+			a->pos[a->npos++] = argv[i];
 	}
-	return *npos == 0 || (*file != NULL && *npos == 2) ? -1 : 0;
+	return a->npos == 0 || (a->file != NULL && a->npos == 2) ? -1 : 0;
+}
+
+/* --timeout TIME as milliseconds for the SUBMIT; -1 when not given. */
+static int
+submit_timeout(const char *text, int64_t *ms)
+{
+	uint64_t	 v;
+
+	*ms = -1;
+	if (text == NULL)
+		return 0;
+	if (duration_parse(text, &v) == -1 || v > UINT32_MAX) {
+		fprintf(stderr, "ipcctl: --timeout: '%s' is not a time "
+		    "(seconds, or a number with ms, s, min or h; at most "
+		    "49 days)\n", text);
+		return -1;
+	}
+	*ms = (int64_t)v;
+	return 0;
 }
 
 int
@@ -142,21 +190,25 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	struct buf	 data = { NULL, 0, 0, 0 };
 	msgpack_packer	 pk;
 	struct ipc_msg	 m;
-	const char	*file = NULL, *pos[2];
-	int		 npos, r;
+	struct submit_args a;
+	int64_t		 timeout;
+	int		 r;
 
-	if (submit_args(argc, argv, pos, &npos, &file) == -1)
+	if (submit_args(argc, argv, &a) == -1)
 		return submit_usage();
+	if (submit_timeout(a.timeout, &timeout) == -1)
+		return EXIT_USAGE;
 	msgpack_packer_init(&pk, &data, buf_msgpack_write);
-	if ((file != NULL && data_from_file(file, &pk) == -1) ||
-	    (npos == 2 && data_from_json(pos[1], &pk) == -1)) {
+	if ((a.file != NULL && data_from_file(a.file, &pk) == -1) ||
+	    (a.npos == 2 && data_from_json(a.pos[1], &pk) == -1)) {
 		buf_free(&data);
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0)
 		goto done;
 	if (proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, SUBMIT_ID,
-	    proto_str(pos[0]), buf_head(&data), buf_avail(&data)) == -1) {
+	    proto_str(a.pos[0]), buf_head(&data), buf_avail(&data),
+	    timeout) == -1) {
 		fprintf(stderr, "ipcctl: the job does not fit in a message\n");
 		r = EXIT_USAGE;
 		goto done;

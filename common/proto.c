@@ -12,7 +12,7 @@
 /* Envelope keys, as bits for "seen" and "required" masks. */
 enum {
 	F_V = 0, F_TYPE, F_ID, F_TASK, F_DATA, F_CODE, F_MESSAGE, F_PID,
-	F_COUNT, F_MAX
+	F_COUNT, F_TIMEOUT, F_MAX
 };
 #define B(f)	(1u << (f))
 
@@ -20,7 +20,8 @@ enum {
 
 static const struct ipc_str field_names[F_MAX] = {
 	NAME("v"), NAME("type"), NAME("id"), NAME("task"), NAME("data"),
-	NAME("code"), NAME("message"), NAME("pid"), NAME("count")
+	NAME("code"), NAME("message"), NAME("pid"), NAME("count"),
+	NAME("timeout")
 };
 
 static const struct {
@@ -61,6 +62,7 @@ static const char *const err_names[IPC_E_MAX] = {
 	[IPC_E_INTERNAL] = "internal",
 	[IPC_E_BAD_CONFIG] = "bad_config",
 	[IPC_E_FORBIDDEN] = "forbidden",
+	[IPC_E_TIMEOUT] = "timeout",
 };
 
 const char *
@@ -251,6 +253,16 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 			return IPC_E_BAD_MESSAGE;
 		}
 		m->count = vals[F_COUNT]->via.u64;
+	}
+	if (vals[F_TIMEOUT]) {
+		if (vals[F_TIMEOUT]->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    vals[F_TIMEOUT]->via.u64 > UINT32_MAX) {
+			*why = "'timeout' must be an unsigned integer of at most "
+			    "4294967295 (milliseconds)";
+			return IPC_E_BAD_MESSAGE;
+		}
+		m->has_timeout = 1;
+		m->timeout = (uint32_t)vals[F_TIMEOUT]->via.u64;
 	}
 	if (vals[F_DATA])
 		m->data = *vals[F_DATA];

@@ -65,6 +65,7 @@ enum ipc_err {
 	IPC_E_INTERNAL,
 	IPC_E_BAD_CONFIG,
 	IPC_E_FORBIDDEN,
+	IPC_E_TIMEOUT,
 	IPC_E_MAX
 };
 
@@ -84,6 +85,8 @@ struct ipc_msg {
 	struct ipc_str	 message;	/* ERROR; may be empty */
 	uint64_t	 pid;		/* READY */
 	uint64_t	 count;		/* SCALE */
+	int		 has_timeout;	/* SUBMIT */
+	uint32_t	 timeout;	/* SUBMIT, milliseconds; 0: none */
 	msgpack_object	 body;		/* the whole map (STATUS reply) */
 };
 
@@ -92,6 +95,9 @@ struct ipc_worker_status {
 	struct ipc_str	 state;
 	uint64_t	 jobs;		/* in flight now */
 	uint64_t	 done;
+	uint64_t	 restarts;
+	uint64_t	 rss;		/* bytes */
+	uint64_t	 age_ms;
 };
 
 struct ipc_status {
@@ -102,6 +108,10 @@ struct ipc_status {
 	uint64_t	 queue_limit;
 	uint64_t	 done;
 	uint64_t	 failed;
+	uint64_t	 timed_out;
+	uint64_t	 retried;
+	uint64_t	 deaths;
+	int		 degraded;
 	uint64_t	 clients;
 	uint32_t	 nworkers;
 	struct ipc_worker_status *workers;
@@ -126,7 +136,7 @@ int		 proto_get_status(const struct ipc_msg *, msgpack_zone *,
 		    struct ipc_status *);
 
 int	 proto_put_submit(struct buf *, uint32_t, uint64_t, struct ipc_str,
-	    const void *, size_t);
+	    const void *, size_t, int64_t);
 int	 proto_put_task(struct buf *, uint32_t, uint64_t, struct ipc_str,
 	    const msgpack_object *);
 int	 proto_put_result(struct buf *, uint32_t, uint64_t,

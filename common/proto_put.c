@@ -69,11 +69,15 @@ proto_end(struct proto_out *o, uint32_t max)
 
 int
 proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
-    const void *data, size_t datalen)
+    const void *data, size_t datalen, int64_t timeout)
 {
 	struct proto_out o;
 
-	proto_begin(&o, b, IPC_T_SUBMIT, 1, id, 2);
+	proto_begin(&o, b, IPC_T_SUBMIT, 1, id, timeout >= 0 ? 3 : 2);
+	if (timeout >= 0) {
+		KEY(&o.pk, "timeout");
+		msgpack_pack_uint64(&o.pk, (uint64_t)timeout);
+	}
 	KEY(&o.pk, "task");
 	proto_pack_str(&o.pk, task.p, task.len);
 	KEY(&o.pk, "data");

@@ -13,7 +13,7 @@
 static void
 pack_worker(msgpack_packer *pk, const struct ipc_worker_status *w)
 {
-	msgpack_pack_map(pk, 4);
+	msgpack_pack_map(pk, 7);
 	KEY(pk, "pid");
 	msgpack_pack_uint64(pk, w->pid);
 	KEY(pk, "state");
@@ -22,6 +22,12 @@ pack_worker(msgpack_packer *pk, const struct ipc_worker_status *w)
 	msgpack_pack_uint64(pk, w->jobs);
 	KEY(pk, "done");
 	msgpack_pack_uint64(pk, w->done);
+	KEY(pk, "restarts");
+	msgpack_pack_uint64(pk, w->restarts);
+	KEY(pk, "rss");
+	msgpack_pack_uint64(pk, w->rss);
+	KEY(pk, "age_ms");
+	msgpack_pack_uint64(pk, w->age_ms);
 }
 
 int
@@ -31,7 +37,7 @@ proto_put_status(struct buf *b, uint32_t max, uint64_t id,
 	struct proto_out o;
 	uint32_t	 i;
 
-	proto_begin(&o, b, IPC_T_STATUS_REPLY, 1, id, 9);
+	proto_begin(&o, b, IPC_T_STATUS_REPLY, 1, id, 13);
 	KEY(&o.pk, "pid");
 	msgpack_pack_uint64(&o.pk, st->pid);
 	KEY(&o.pk, "version");
@@ -46,6 +52,17 @@ proto_put_status(struct buf *b, uint32_t max, uint64_t id,
 	msgpack_pack_uint64(&o.pk, st->done);
 	KEY(&o.pk, "failed");
 	msgpack_pack_uint64(&o.pk, st->failed);
+	KEY(&o.pk, "timed_out");
+	msgpack_pack_uint64(&o.pk, st->timed_out);
+	KEY(&o.pk, "retried");
+	msgpack_pack_uint64(&o.pk, st->retried);
+	KEY(&o.pk, "deaths");
+	msgpack_pack_uint64(&o.pk, st->deaths);
+	KEY(&o.pk, "degraded");
+	if (st->degraded)
+		msgpack_pack_true(&o.pk);
+	else
+		msgpack_pack_false(&o.pk);
 	KEY(&o.pk, "clients");
 	msgpack_pack_uint64(&o.pk, st->clients);
 	KEY(&o.pk, "workers");
@@ -101,6 +118,12 @@ get_worker(const msgpack_object *o, struct ipc_worker_status *w)
 			get_u64(v, &w->jobs);
 		else if (key_is(k, "done"))
 			get_u64(v, &w->done);
+		else if (key_is(k, "restarts"))
+			get_u64(v, &w->restarts);
+		else if (key_is(k, "rss"))
+			get_u64(v, &w->rss);
+		else if (key_is(k, "age_ms"))
+			get_u64(v, &w->age_ms);
 	}
 	return 0;
 }
@@ -153,6 +176,15 @@ proto_get_status(const struct ipc_msg *m, msgpack_zone *z,
 			get_u64(v, &st->done);
 		else if (key_is(k, "failed"))
 			get_u64(v, &st->failed);
+		else if (key_is(k, "timed_out"))
+			get_u64(v, &st->timed_out);
+		else if (key_is(k, "retried"))
+			get_u64(v, &st->retried);
+		else if (key_is(k, "deaths"))
+			get_u64(v, &st->deaths);
+		else if (key_is(k, "degraded"))
+			st->degraded = v->type == MSGPACK_OBJECT_BOOLEAN &&
+			    v->via.boolean;
 		else if (key_is(k, "clients"))
 			get_u64(v, &st->clients);
 		else if (key_is(k, "workers") && get_workers(v, z, st) == -1)

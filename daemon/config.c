@@ -12,6 +12,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "duration.h"
 #include "log.h"
 #include "proto.h"
 
@@ -38,6 +39,10 @@ static int	parse_group(struct config *, const struct key *, const char *,
 		    char *, size_t);
 static int	parse_ids(struct config *, const struct key *, const char *,
 		    char *, size_t);
+static int	parse_user(struct config *, const struct key *, const char *,
+		    char *, size_t);
+static int	parse_duration(struct config *, const struct key *,
+		    const char *, char *, size_t);
 
 #define OFF(f)	offsetof(struct config, f)
 
@@ -46,6 +51,13 @@ _Static_assert(OFF(socket_group) == OFF(socket_group_set) + sizeof(int),
     "socket_group_set must precede socket_group");
 _Static_assert(OFF(admin_group) == OFF(admin_group_set) + sizeof(int),
     "admin_group_set must precede admin_group");
+_Static_assert(OFF(worker_group) == OFF(worker_group_set) + sizeof(int),
+    "worker_group_set must precede worker_group");
+_Static_assert(OFF(worker_user) == OFF(worker_user_set) + sizeof(int),
+    "worker_user_set must precede worker_user");
+
+#define DAY_MS		(24UL * 3600 * 1000)
+#define SIZE64		(1ULL << 40)	/* a size key wider than 32 bits */
 
 static const struct key keys[] = {
 	{ "workers", parse_uint, OFF(workers), 1, WORKERS_MAX },
@@ -61,6 +73,24 @@ static const struct key keys[] = {
 	{ "admin_group", parse_group, OFF(admin_group), 0, 0 },
 	{ "allow_users", parse_ids, OFF(allow_users), 0, 0 },
 	{ "allow_groups", parse_ids, OFF(allow_groups), 1, 0 },
+	{ "retries", parse_uint, OFF(retries), 0, 100 },
+	{ "job_timeout", parse_duration, OFF(job_timeout), 0, 30 * DAY_MS },
+	{ "max_jobs_per_worker", parse_uint, OFF(max_jobs_per_worker), 0,
+	    UINT32_MAX },
+	{ "max_worker_rss", parse_size, OFF(max_worker_rss), 0, SIZE64 },
+	{ "max_worker_age", parse_duration, OFF(max_worker_age), 0,
+	    30 * DAY_MS },
+	{ "worker_user", parse_user, OFF(worker_user), 0, 0 },
+	{ "worker_group", parse_group, OFF(worker_group), 0, 0 },
+	{ "limit_nofile", parse_uint, OFF(limit_nofile), 0, 1048576 },
+	{ "limit_as", parse_size, OFF(limit_as), 0, SIZE64 },
+	{ "limit_cpu", parse_uint, OFF(limit_cpu), 0, 31 * 24 * 3600 },
+	{ "max_connections_per_user", parse_uint,
+	    OFF(max_connections_per_user), 0, 65536 },
+	{ "max_jobs_per_client", parse_uint, OFF(max_jobs_per_client), 0,
+	    10000000 },
+	{ "max_client_buffer", parse_size, OFF(max_client_buffer),
+	    IPC_MAX_MESSAGE_MIN, SIZE64 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
@@ -76,6 +106,11 @@ config_defaults(struct config *c)
 	c->max_message = IPC_MAX_MESSAGE_DEFAULT;
 	c->drain_timeout = 10;
 	c->log_level = LOG_INFO;
+	c->retries = 1;
+	c->job_timeout = 60 * 1000;
+	c->max_connections_per_user = 256;
+	c->max_jobs_per_client = 65536;
+	c->max_client_buffer = 64 * 1024 * 1024;
 }
 
 static int
@@ -161,7 +196,31 @@ parse_size(struct config *c, const struct key *k, const char *v, char *err,
 	}
 	if (in_range(k, n << shift, v, err, errlen) == -1)
 		return -1;
-	*(uint32_t *)((char *)c + k->off) = (uint32_t)(n << shift);
+	if (k->max > UINT32_MAX)
+		*(uint64_t *)((char *)c + k->off) = n << shift;
+	else
+		*(uint32_t *)((char *)c + k->off) = (uint32_t)(n << shift);
+	return 0;
+}
+
+/* A time: a number of seconds, or a number with ms, s, min or h; in ms. */
+static int
+parse_duration(struct config *c, const struct key *k, const char *v,
+    char *err, size_t errlen)
+{
+	uint64_t	 ms;
+
+	if (duration_parse(v, &ms) == -1) {
+		snprintf(err, errlen, "%s: '%s' is not a time (seconds, or a "
+		    "number with ms, s, min or h)", k->name, v);
+		return -1;
+	}
+	if (ms > k->max) {
+		snprintf(err, errlen, "%s: %s is out of range (0 to %lu s)",
+		    k->name, v, k->max / 1000);
+		return -1;
+	}
+	*(unsigned *)((char *)c + k->off) = (unsigned)ms;
 	return 0;
 }
 
@@ -253,6 +312,31 @@ parse_group(struct config *c, const struct key *k, const char *v, char *err,
 	}
 	*(uint32_t *)((char *)c + k->off) = id;
 	*(int *)((char *)c + k->off - sizeof(int)) = 1;	/* ..._set */
+	return 0;
+}
+
+/* The workers' user; its primary group too, unless worker_group is set. */
+static int
+parse_user(struct config *c, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	struct passwd	*pw;
+	uint32_t	 id;
+
+	if (*v == '\0') {	/* empty: not set */
+		c->worker_user_set = 0;
+		return 0;
+	}
+	if (lookup_id(v, 0, &id) == -1) {
+		snprintf(err, errlen, "%s: no user '%s'", k->name, v);
+		return -1;
+	}
+	c->worker_user = id;
+	c->worker_user_set = 1;
+	if ((pw = getpwuid(id)) != NULL)
+		c->worker_user_gid = pw->pw_gid;
+	else
+		c->worker_user_gid = id;
 	return 0;
 }
 

@@ -41,6 +41,28 @@ struct config {
 	struct idlist	 allow_groups;
 	int		 admin_group_set;
 	uint32_t	 admin_group;
+
+	/* supervision: durations in milliseconds, 0 meaning none */
+	unsigned	 retries;
+	unsigned	 job_timeout;
+	unsigned	 max_jobs_per_worker;
+	uint64_t	 max_worker_rss;		/* bytes */
+	unsigned	 max_worker_age;
+
+	/* what the workers run as (when the master is root), and their limits */
+	int		 worker_user_set;
+	uint32_t	 worker_user;
+	uint32_t	 worker_user_gid;		/* its primary group */
+	int		 worker_group_set;
+	uint32_t	 worker_group;
+	unsigned	 limit_nofile;			/* 0: inherited */
+	uint64_t	 limit_as;			/* bytes; 0: inherited */
+	unsigned	 limit_cpu;			/* seconds; 0: inherited */
+
+	/* what one client may hold */
+	unsigned	 max_connections_per_user;
+	unsigned	 max_jobs_per_client;
+	uint64_t	 max_client_buffer;		/* bytes */
 };
 
 void	 config_defaults(struct config *);

@@ -23,6 +23,8 @@ static void	client_msg(struct peer *, const struct ipc_msg *, void *);
 static void	client_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	client_gone(struct peer *, const char *, void *);
+static void	refuse(struct ipcd *, int, enum ipc_err, const char *, ...)
+		    __attribute__((format(printf, 4, 5)));
 
 static const struct peer_ops client_ops = {
 	client_msg, client_bad, client_gone
@@ -52,9 +54,18 @@ client_unref(struct client *c)
 		free(c);
 }
 
+/* A job, unless the connection holds max_jobs_per_client requests already. */
 static void
 ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	unsigned	 max = ix->conf.max_jobs_per_client;
+
+	if (max != 0 && c->refs >= max) {
+		client_reply_error(c, 1, m->id, IPC_E_BUSY,
+		    "too many jobs outstanding on this connection "
+		    "(%u, max_jobs_per_client)", c->refs);
+		return;
+	}
 	master_submit(ix, c, m);
 }
 
@@ -196,75 +207,129 @@ client_bad(struct peer *p, enum ipc_err e, const char *why,
 	client_reply_error(c, m ? m->has_id : 0, m ? m->id : 0, e, "%s", why);
 }
 
+/* The connection has ended: forget it; its jobs go unanswered. */
 static void
-client_gone(struct peer *p, const char *why, void *arg)
+client_detach(struct ipcd *ix, struct client *c)
 {
-	struct client	*c = arg;
-	struct ipcd	*ix = c->ix;
-
-	(void)p;
-	log_debug("client %llu: %s", (unsigned long long)c->serial, why);
 	TAILQ_REMOVE(&ix->clients, c, entry);
 	ix->nclients--;
+	limits_conn_close(&ix->conns, c->cred.uid);
 	c->peer = NULL;
 	master_client_gone(ix, c);
 	if (c->refs == 0)
 		free(c);
 }
 
+static void
+client_gone(struct peer *p, const char *why, void *arg)
+{
+	struct client	*c = arg;
+	struct ipcd	*ix = c->ix;
+	size_t		 over;
+
+	if ((over = peer_overflow(p)) > 0)
+		log_warnx("client %llu (pid %ld, uid %u): %zu bytes of replies "
+		    "unread, above max_client_buffer (%llu); closing",
+		    (unsigned long long)c->serial, (long)c->cred.pid,
+		    c->cred.uid, over,
+		    (unsigned long long)ix->conf.max_client_buffer);
+	else
+		log_debug("client %llu: %s", (unsigned long long)c->serial,
+		    why);
+	client_detach(ix, c);
+}
+
 /* Tell a refused peer why, once, without waiting, and hang up. */
 static void
-refuse(struct ipcd *ix, int fd, const struct peercred *pc)
+refuse(struct ipcd *ix, int fd, enum ipc_err e, const char *fmt, ...)
 {
 	struct buf	 b = { NULL, 0, 0, 0 };
+	char		 text[IPC_TEXT_MAX + 1];
+	va_list		 ap;
 
-	log_notice("refused a connection from uid %u (pid %ld)", pc->uid,
-	    (long)pc->pid);
-	if (proto_put_errorf(&b, ix->conf.max_message, 0, 0, IPC_E_FORBIDDEN,
-	    "uid %u may not use this socket", pc->uid) == 0)
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (proto_put_errorf(&b, ix->conf.max_message, 0, 0, e, "%s",
+	    text) == 0)
 		(void)write(fd, buf_head(&b), buf_avail(&b));
 	buf_free(&b);
 	close(fd);
+}
+
+/* May the peer connect?  -1 if not: it has been told why and hung up on. */
+static int
+client_admit(struct ipcd *ix, int fd, const struct peercred *pc)
+{
+	unsigned	 max = ix->conf.max_connections_per_user, n;
+
+	if (!access_allowed(ix, pc)) {
+		log_notice("refused a connection from uid %u (pid %ld)",
+		    pc->uid, (long)pc->pid);
+		refuse(ix, fd, IPC_E_FORBIDDEN,
+		    "uid %u may not use this socket", pc->uid);
+		return -1;
+	}
+	n = limits_conns(&ix->conns, pc->uid);
+	if (pc->uid != 0 && max != 0 && n >= max) {
+		log_notice("refused a connection from uid %u (pid %ld): %u "
+		    "open, max_connections_per_user %u", pc->uid,
+		    (long)pc->pid, n, max);
+		refuse(ix, fd, IPC_E_BUSY, "uid %u has %u connections open "
+		    "(max_connections_per_user)", pc->uid, n);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A client that does not read its replies stops being read, and goes if
+ * they still pile up past max_client_buffer (which the peer reads live).
+ */
+static void
+client_set_limits(struct ipcd *ix, struct client *c)
+{
+	size_t		 limit;
+
+	limit = 2 * (size_t)ix->conf.max_message;
+	peer_set_out_limit(c->peer, limit < 1048576 ? 1048576 : limit);
+	peer_set_out_max(c->peer, &ix->conf.max_client_buffer);
 }
 
 static void
 client_new(struct ipcd *ix, int fd)
 {
 	struct peercred	 pc;
-	struct client	*c;
-	size_t		 limit;
+	struct client	*c = NULL;
 
 	if (access_peer(fd, &pc) == -1) {
 		log_warn("peer credentials");
 		close(fd);
 		return;
 	}
-	if (!access_allowed(ix, &pc)) {
-		refuse(ix, fd, &pc);
+	if (client_admit(ix, fd, &pc) == -1)
 		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		log_warnx("out of memory for a client");
-		close(fd);
-		return;
-	}
+	if ((c = calloc(1, sizeof(*c))) == NULL ||
+	    limits_conn_open(&ix->conns, pc.uid) == -1)
+		goto fail;
 	c->ix = ix;
 	c->cred = pc;
 	c->serial = ++ix->client_serial;
 	c->peer = peer_new(&ix->pb, fd, IPC_DIR_REQUEST, ix->conf.max_message,
 	    &client_ops, c);
 	if (c->peer == NULL) {
-		log_warnx("out of memory for a client");
-		close(fd);
-		free(c);
-		return;
+		limits_conn_close(&ix->conns, pc.uid);
+		goto fail;
 	}
-	/* A client that does not read its replies stops being read. */
-	limit = 2 * (size_t)ix->conf.max_message;
-	peer_set_out_limit(c->peer, limit < 1048576 ? 1048576 : limit);
+	client_set_limits(ix, c);
 	TAILQ_INSERT_TAIL(&ix->clients, c, entry);
 	ix->nclients++;
 	log_debug("client %llu: connected", (unsigned long long)c->serial);
+	return;
+fail:
+	log_warnx("out of memory for a client");
+	close(fd);
+	free(c);
 }
 
 static void
@@ -424,12 +489,7 @@ control_close_clients(struct ipcd *ix)
 	struct client	*c;
 
 	while ((c = TAILQ_FIRST(&ix->clients)) != NULL) {
-		TAILQ_REMOVE(&ix->clients, c, entry);
-		ix->nclients--;
 		peer_close(c->peer);
-		c->peer = NULL;
-		master_client_gone(ix, c);
-		if (c->refs == 0)
-			free(c);
+		client_detach(ix, c);
 	}
 }

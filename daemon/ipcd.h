@@ -33,8 +33,13 @@ struct worker {
 	enum worker_state	 state;
 	struct peer		*peer;
 	unsigned		 jobs;		/* in flight */
-	uint64_t		 done;
+	uint64_t		 done;		/* by this slot's workers */
+	uint64_t		 life_done;	/* by this process */
+	uint64_t		 restarts;	/* times this slot was refilled */
+	int			 asked;		/* told to exit: not a death */
+	int			 recycle;	/* retiring, to be replaced */
 	struct timespec		 started;
+	struct event		*ev_kill;	/* SIGKILL if it lingers */
 };
 
 /* The process at the other end of a client connection. */
@@ -54,6 +59,17 @@ struct client {
 	unsigned		 queued;
 	struct peercred		 cred;
 	TAILQ_ENTRY(client)	 entry;
+};
+
+/* Open connections per uid, sorted by uid (limits.c). */
+struct uidcount {
+	uint32_t		 uid;
+	unsigned		 n;
+};
+struct uidtab {
+	struct uidcount		*v;
+	unsigned		 n;
+	unsigned		 cap;
 };
 
 /* Someone waiting for the pool to reach its size (RELOAD, SCALE). */
@@ -90,6 +106,7 @@ struct ipcd {
 	TAILQ_HEAD(, client)	 clients;
 	unsigned		 nclients;
 	uint64_t		 client_serial;
+	struct uidtab		 conns;		/* open connections per uid */
 
 	/* the pool: WORKERS_MAX slots, nworkers wanted, nslots in use */
 	struct worker		*workers;
@@ -104,6 +121,13 @@ struct ipcd {
 	unsigned		 backoff_ms;
 	uint64_t		 done;
 	uint64_t		 failed;
+	uint64_t		 timed_out;
+	uint64_t		 retried;
+	uint64_t		 deaths;
+	struct event		*ev_timeout;	/* the next job deadline */
+	uint64_t		 timeout_at;	/* ms; 0: not armed */
+	struct event		*ev_tick;	/* recycling and health, 1/s */
+	unsigned		 tick_first;
 	struct waiter		 waiters[WAITERS_MAX];
 	unsigned		 nwaiters;
 	struct sdstate		 sd;
@@ -126,6 +150,19 @@ void	 master_status(struct ipcd *, struct ipc_status *);
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);
 void	 master_pump(struct ipcd *);
+void	 master_job_fail(struct ipcd *, struct job *, enum ipc_err,
+	    const char *);
+void	 master_check_drained(struct ipcd *);
+
+/* supervise.c: jobs that outlive their worker, timeouts, recycling */
+int	 supervise_start(struct ipcd *);
+void	 supervise_free(struct ipcd *);
+void	 supervise_job_sent(struct ipcd *, struct job *);
+void	 supervise_retry(struct ipcd *, struct job *, const char *);
+void	 supervise_worker_lost(struct ipcd *, struct worker *, const char *);
+void	 supervise_worker_answered(struct ipcd *, struct worker *);
+int	 supervise_degraded(const struct ipcd *);
+uint64_t supervise_now_ms(void);
 
 /* reload.c */
 int	 master_reload(struct ipcd *, char *, size_t);
@@ -141,6 +178,11 @@ int	 pool_all_reaped(struct ipcd *);
 void	 pool_resize(struct ipcd *, unsigned);
 void	 pool_retire_if_idle(struct worker *);
 int	 pool_settled(struct ipcd *);
+void	 pool_stop_worker(struct worker *, int);
+int	 pool_recycle(struct worker *, const char *);
+uint64_t pool_worker_rss(const struct worker *);
+uint64_t pool_worker_age_ms(const struct worker *, const struct timespec *);
+void	 pool_free(struct ipcd *);
 
 /* sd.c */
 void	 sd_start(struct ipcd *);
@@ -162,6 +204,14 @@ int	 access_peer(int, struct peercred *);
 int	 access_allowed(const struct ipcd *, const struct peercred *);
 int	 access_admin(const struct ipcd *, const struct peercred *);
 void	 access_socket_group(struct ipcd *);
+
+/* limits.c: what one client may hold */
+unsigned limits_conns(const struct uidtab *, uint32_t);
+int	 limits_conn_open(struct uidtab *, uint32_t);
+void	 limits_conn_close(struct uidtab *, uint32_t);
+
+/* privs.c */
+int	 privs_drop(const struct config *);
 
 /* proc.c */
 pid_t	 proc_spawn(struct ipcd *, int *, void (*)(int, const struct config *));

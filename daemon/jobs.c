@@ -11,12 +11,16 @@ void
 jobs_init(struct jobs *j)
 {
 	memset(j, 0, sizeof(*j));
-	j->free_head = UINT32_MAX;
+	j->free_head = j->wait_head = j->wait_tail = UINT32_MAX;
 }
 
 void
 jobs_free(struct jobs *j)
 {
+	uint32_t	 i;
+
+	for (i = 0; i < j->n; i++)
+		buf_free(&j->v[i].task);
 	free(j->v);
 	jobs_init(j);
 }
@@ -30,7 +34,7 @@ jobs_add(struct jobs *j, struct client *c, uint64_t cid, int w, uint64_t *id)
 
 	if (j->free_head != UINT32_MAX) {
 		slot = j->free_head;
-		j->free_head = j->v[slot].next_free;
+		j->free_head = j->v[slot].next;
 	} else {
 		if (j->n == j->cap) {
 			uint32_t cap = j->cap ? j->cap * 2 : 256;
@@ -42,12 +46,17 @@ jobs_add(struct jobs *j, struct client *c, uint64_t cid, int w, uint64_t *id)
 			j->cap = cap;
 		}
 		slot = j->n++;
+		memset(&j->v[slot], 0, sizeof(j->v[slot]));
 		j->v[slot].gen = 1;
 	}
 	job = &j->v[slot];
 	job->client = c;
 	job->cid = cid;
 	job->worker = w;
+	job->deadline = 0;
+	job->timeout = 0;
+	job->tries = 0;
+	job->task.off = job->task.len = 0;
 	j->running++;
 	*id = (uint64_t)job->gen << 32 | slot;
 	return 0;
@@ -62,18 +71,40 @@ jobs_get(struct jobs *j, uint64_t id)
 	if (SLOT(id) >= j->n)
 		return NULL;
 	job = &j->v[SLOT(id)];
-	if (job->worker == -1 || job->gen != GEN(id))
+	if (job->worker == JOB_FREE || job->gen != GEN(id))
 		return NULL;
 	return job;
+}
+
+uint64_t
+jobs_id(const struct jobs *j, const struct job *job)
+{
+	return (uint64_t)job->gen << 32 | (uint32_t)(job - j->v);
 }
 
 /* The job in slot i, if it is running (for scans over all jobs). */
 struct job *
 jobs_at(struct jobs *j, uint32_t i)
 {
-	if (i >= j->n || j->v[i].worker == -1)
+	if (i >= j->n || j->v[i].worker == JOB_FREE)
 		return NULL;
 	return &j->v[i];
+}
+
+/* Take a waiting job out of the waiting list, wherever it is. */
+static void
+wait_unlink(struct jobs *j, uint32_t slot)
+{
+	uint32_t	*pp = &j->wait_head, prev = UINT32_MAX;
+
+	while (*pp != slot) {
+		prev = *pp;
+		pp = &j->v[*pp].next;
+	}
+	*pp = j->v[slot].next;
+	if (j->wait_tail == slot)
+		j->wait_tail = prev;
+	j->waiting--;
 }
 
 void
@@ -81,13 +112,49 @@ jobs_del(struct jobs *j, struct job *job)
 {
 	uint32_t slot = (uint32_t)(job - j->v);
 
-	job->worker = -1;
+	if (job->worker == JOB_WAITING)
+		wait_unlink(j, slot);
+	job->worker = JOB_FREE;
 	job->client = NULL;
 	if (++job->gen == 0)
 		job->gen = 1;
-	job->next_free = j->free_head;
+	job->task.off = job->task.len = 0;
+	buf_trim(&job->task, 64 * 1024);
+	job->next = j->free_head;
 	j->free_head = slot;
 	j->running--;
+}
+
+/* Put a job, taken off its worker, at the end of the waiting list. */
+void
+jobs_wait(struct jobs *j, struct job *job)
+{
+	uint32_t slot = (uint32_t)(job - j->v);
+
+	job->worker = JOB_WAITING;
+	job->next = UINT32_MAX;
+	if (j->wait_tail == UINT32_MAX)
+		j->wait_head = slot;
+	else
+		j->v[j->wait_tail].next = slot;
+	j->wait_tail = slot;
+	j->waiting++;
+}
+
+/* The job that has waited longest to be sent again, or NULL. */
+struct job *
+jobs_first_waiting(struct jobs *j)
+{
+	return j->wait_head == UINT32_MAX ? NULL : &j->v[j->wait_head];
+}
+
+/* The job now runs on worker w (taken out of the waiting list if there). */
+void
+jobs_assign(struct jobs *j, struct job *job, int w)
+{
+	if (job->worker == JOB_WAITING)
+		wait_unlink(j, (uint32_t)(job - j->v));
+	job->worker = w;
 }
 
 void
@@ -116,10 +183,11 @@ queue_begin(struct queue *q)
 }
 
 int
-queue_commit(struct queue *q, size_t mark, struct client *c, uint64_t cid)
+queue_commit(struct queue *q, size_t mark, struct client *c, uint64_t cid,
+    uint32_t timeout)
 {
 	static const uint8_t zeros[8];
-	struct qent	 e = { c, cid, 0, 0 };
+	struct qent	 e = { c, cid, 0, timeout };
 	size_t		 len;
 
 	if (mark == (size_t)-1)

@@ -3,9 +3,11 @@
  *
  * A running job lives in a slot of a table that grows but never shrinks past
  * its peak; its id on the worker plane is its slot plus a generation, so a
- * stale or forged id from a worker is recognised.  A waiting job is a frame
- * already encoded for a worker, kept in one byte FIFO: queueing and
- * dispatching allocate nothing once the buffers have grown.
+ * stale or forged id from a worker is recognised.  The slot keeps a copy of
+ * the job's TASK frame, so that a job whose worker died can be sent again;
+ * such a job waits in a list of its own, ahead of the queue.  A queued job
+ * is a frame already encoded for a worker, kept in one byte FIFO: queueing
+ * and dispatching allocate nothing once the buffers have grown.
  */
 #ifndef IPCD_JOBS_H
 #define IPCD_JOBS_H
@@ -16,12 +18,19 @@
 
 struct client;
 
+#define JOB_FREE	(-1)		/* job.worker: the slot is free */
+#define JOB_WAITING	(-2)		/* job.worker: waits to be sent again */
+
 struct job {
 	struct client	*client;	/* NULL: the client has gone */
 	uint64_t	 cid;		/* the client's id for it */
+	struct buf	 task;		/* its TASK frame */
+	uint64_t	 deadline;	/* CLOCK_MONOTONIC ms; 0: none */
+	uint32_t	 timeout;	/* ms; 0: none */
+	uint32_t	 tries;		/* times it was sent again */
 	uint32_t	 gen;
-	uint32_t	 next_free;
-	int		 worker;	/* -1 when the slot is free */
+	uint32_t	 next;		/* free list, or waiting list */
+	int		 worker;	/* its worker's slot, or JOB_* */
 };
 
 struct jobs {
@@ -29,7 +38,10 @@ struct jobs {
 	uint32_t	 n;		/* slots in use or freed */
 	uint32_t	 cap;
 	uint32_t	 free_head;	/* UINT32_MAX: none */
-	uint32_t	 running;
+	uint32_t	 running;	/* slots in use: on a worker or waiting */
+	uint32_t	 wait_head;	/* UINT32_MAX: none */
+	uint32_t	 wait_tail;
+	uint32_t	 waiting;
 };
 
 /* What precedes each waiting frame in the queue's bytes. */
@@ -37,7 +49,7 @@ struct qent {
 	struct client	*client;
 	uint64_t	 cid;
 	uint32_t	 len;		/* frame bytes that follow */
-	uint32_t	 pad;
+	uint32_t	 timeout;	/* ms; 0: none */
 };
 
 struct queue {
@@ -52,11 +64,16 @@ int		 jobs_add(struct jobs *, struct client *, uint64_t, int,
 struct job	*jobs_get(struct jobs *, uint64_t);
 void		 jobs_del(struct jobs *, struct job *);
 struct job	*jobs_at(struct jobs *, uint32_t);
+uint64_t	 jobs_id(const struct jobs *, const struct job *);
+void		 jobs_wait(struct jobs *, struct job *);
+struct job	*jobs_first_waiting(struct jobs *);
+void		 jobs_assign(struct jobs *, struct job *, int);
 
 void		 queue_init(struct queue *);
 void		 queue_free(struct queue *);
 size_t		 queue_begin(struct queue *);
-int		 queue_commit(struct queue *, size_t, struct client *, uint64_t);
+int		 queue_commit(struct queue *, size_t, struct client *, uint64_t,
+		    uint32_t);
 void		 queue_abort(struct queue *, size_t);
 int		 queue_peek(struct queue *, struct qent *, const uint8_t **);
 void		 queue_pop(struct queue *);

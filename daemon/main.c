@@ -169,13 +169,10 @@ cleanup(struct ipcd *ix)
 	for (i = 0; i < sizeof(ix->ev_signals) / sizeof(ix->ev_signals[0]); i++)
 		if (ix->ev_signals[i] != NULL)
 			event_free(ix->ev_signals[i]);
-	if (ix->ev_respawn != NULL)
-		event_free(ix->ev_respawn);
 	if (ix->ev_drain != NULL)
 		event_free(ix->ev_drain);
-	if (ix->ev_kill != NULL)
-		event_free(ix->ev_kill);
-	free(ix->workers);
+	pool_free(ix);
+	supervise_free(ix);
 	jobs_free(&ix->jobs);
 	queue_free(&ix->queue);
 	event_base_free(ix->base);

@@ -16,7 +16,6 @@ static void	worker_msg(struct peer *, const struct ipc_msg *, void *);
 static void	worker_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	worker_gone(struct peer *, const char *, void *);
-static void	master_check_drained(struct ipcd *);
 
 const struct peer_ops master_worker_ops = {
 	worker_msg, worker_bad, worker_gone
@@ -37,11 +36,40 @@ pick_worker(struct ipcd *ix)
 	return sched_pick(&ix->sched, ix->nslots, can_take, ix);
 }
 
+/* The job's time limit: its own, else the configured default. */
+static uint32_t
+job_timeout(const struct ipcd *ix, const struct ipc_msg *m)
+{
+	return m->has_timeout ? m->timeout : ix->conf.job_timeout;
+}
+
+/*
+ * Encode the TASK into the worker's output and keep a copy in the job;
+ * -1 with nothing sent if it does not fit in max_message or in memory.
+ */
+static int
+put_task(struct ipcd *ix, struct buf *out, struct job *job, uint64_t id,
+    const struct ipc_msg *m)
+{
+	size_t	 before = buf_avail(out);
+
+	if (proto_put_task(out, ix->conf.max_message, id, m->task,
+	    &m->data) == -1)
+		return -1;
+	if (buf_append(&job->task, buf_head(out) + before,
+	    buf_avail(out) - before) == -1) {
+		out->len = out->off + before;
+		return -1;
+	}
+	return 0;
+}
+
 /* Hand a job straight to a worker; 0 if none can take it now. */
 static int
 dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	struct worker	*w;
+	struct job	*job;
 	uint64_t	 id;
 	int		 i;
 
@@ -52,16 +80,18 @@ dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
 		return 1;
 	}
-	if (proto_put_task(peer_out(w->peer), ix->conf.max_message, id, m->task,
-	    &m->data) == -1) {
-		jobs_del(&ix->jobs, jobs_get(&ix->jobs, id));
+	job = jobs_get(&ix->jobs, id);
+	if (put_task(ix, peer_out(w->peer), job, id, m) == -1) {
+		jobs_del(&ix->jobs, job);
 		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
 		    ix->conf.max_message);
 		return 1;
 	}
+	job->timeout = job_timeout(ix, m);
 	w->jobs++;
 	c->refs++;
+	supervise_job_sent(ix, job);
 	return 1;
 }
 
@@ -80,7 +110,7 @@ enqueue(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	mark = queue_begin(q);
 	if (mark == (size_t)-1 || proto_put_task(&q->bytes,
 	    ix->conf.max_message, 0, m->task, &m->data) == -1 ||
-	    queue_commit(q, mark, c, m->id) == -1) {
+	    queue_commit(q, mark, c, m->id, job_timeout(ix, m)) == -1) {
 		queue_abort(q, mark);
 		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
@@ -110,45 +140,101 @@ client_alive(struct client *c)
 	return c->peer != NULL;
 }
 
+/* Send a job, its frame kept in job->task, to worker i. */
+static int
+send_job(struct ipcd *ix, struct job *job, int i)
+{
+	struct worker	*w = &ix->workers[i];
+
+	if (buf_append(peer_out(w->peer), buf_head(&job->task),
+	    buf_avail(&job->task)) == -1)
+		return -1;
+	jobs_assign(&ix->jobs, job, i);
+	w->jobs++;
+	supervise_job_sent(ix, job);
+	return 0;
+}
+
+/* Jobs taken off a dead worker go first; a gone client's are dropped. */
+static void
+pump_waiting(struct ipcd *ix)
+{
+	struct client	*c;
+	struct job	*job;
+	int		 i;
+
+	while ((job = jobs_first_waiting(&ix->jobs)) != NULL) {
+		if (!client_alive(job->client)) {
+			c = job->client;
+			jobs_del(&ix->jobs, job);
+			client_unref(c);
+		} else if ((i = pick_worker(ix)) == -1 ||
+		    send_job(ix, job, i) == -1)
+			break;
+	}
+}
+
+/* Take the oldest queued job into the job table, for worker i. */
+static struct job *
+unqueue(struct ipcd *ix, const struct qent *e, const uint8_t *frame, int i)
+{
+	struct job	*job;
+	uint64_t	 id;
+
+	if (jobs_add(&ix->jobs, e->client, e->cid, i, &id) == -1)
+		return NULL;
+	job = jobs_get(&ix->jobs, id);
+	if (buf_append(&job->task, frame, e->len) == -1) {
+		jobs_del(&ix->jobs, job);
+		return NULL;
+	}
+	proto_task_set_id(buf_head(&job->task), id);
+	job->timeout = e->timeout;
+	return job;
+}
+
 /* Move waiting jobs to workers while any can take one. */
 void
 master_pump(struct ipcd *ix)
 {
 	struct qent	 e;
 	const uint8_t	*frame;
-	struct buf	*out;
-	uint64_t	 id;
+	struct job	*job;
 	int		 i;
 
-	while (queue_peek(&ix->queue, &e, &frame)) {
-		if ((i = pick_worker(ix)) == -1)
+	if (ix->jobs.waiting > 0)
+		pump_waiting(ix);
+	while (ix->jobs.waiting == 0 && queue_peek(&ix->queue, &e, &frame)) {
+		if ((i = pick_worker(ix)) == -1 ||
+		    (job = unqueue(ix, &e, frame, i)) == NULL)
 			break;
-		if (jobs_add(&ix->jobs, e.client, e.cid, i, &id) == -1)
-			break;
-		out = peer_out(ix->workers[i].peer);
-		if (buf_append(out, frame, e.len) == -1) {
-			jobs_del(&ix->jobs, jobs_get(&ix->jobs, id));
+		if (send_job(ix, job, i) == -1) {
+			jobs_del(&ix->jobs, job);
 			break;
 		}
-		proto_task_set_id(out->data + out->len - e.len, id);
-		ix->workers[i].jobs++;
 		e.client->queued--;
 		queue_pop(&ix->queue);
 	}
 }
 
-/* Forget a running job, replying err to its client if it is still there. */
-static void
-job_fail(struct ipcd *ix, struct job *job, enum ipc_err err, const char *text)
+/* Forget a job, replying err to its client if it is still there. */
+void
+master_job_fail(struct ipcd *ix, struct job *job, enum ipc_err err,
+    const char *text)
 {
 	struct client	*c = job->client;
+	struct worker	*w = NULL;
 
+	if (job->worker >= 0)
+		w = &ix->workers[job->worker];
 	if (client_alive(c))
 		client_reply_error(c, 1, job->cid, err, "%s", text);
 	ix->failed++;
-	ix->workers[job->worker].jobs--;
-	pool_retire_if_idle(&ix->workers[job->worker]);
 	jobs_del(&ix->jobs, job);
+	if (w != NULL) {
+		w->jobs--;
+		pool_retire_if_idle(w);
+	}
 	client_unref(c);
 }
 
@@ -165,6 +251,7 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 		return;
 	}
 	c = job->client;
+	w->life_done++;
 	if (m->type == IPC_T_RESULT) {
 		ix->done++;
 		w->done++;
@@ -181,8 +268,9 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 			    "result larger than max_message (%u bytes)", max);
 	}
 	w->jobs--;
-	pool_retire_if_idle(w);
 	jobs_del(&ix->jobs, job);
+	supervise_worker_answered(ix, w);
+	pool_retire_if_idle(w);
 	client_unref(c);
 }
 
@@ -232,31 +320,24 @@ worker_bad(struct peer *p, enum ipc_err e, const char *why,
 	    (long)w->pid, proto_err_name(e), why, fatal ? "; closing" : "");
 }
 
-/* The channel to a worker ended: its jobs are lost and it must go. */
+/*
+ * The channel to a worker ended: it must go.  Its jobs stay with it until
+ * it is reaped, when its exit status says what happened to them.
+ */
 static void
 worker_gone(struct peer *p, const char *why, void *arg)
 {
 	struct worker	*w = arg;
 	struct ipcd	*ix = w->ix;
-	struct job	*job;
-	char		 text[128];
-	uint32_t	 i;
 
 	(void)p;
 	w->peer = NULL;
-	if (!ix->stopping)
+	if (w->pid <= 0)	/* being reaped */
+		return;
+	if (!ix->stopping && !w->asked)
 		log_warnx("worker %u (pid %ld): channel %s", w->slot,
 		    (long)w->pid, why);
-	snprintf(text, sizeof(text), "worker (pid %ld) died", (long)w->pid);
-	for (i = 0; i < ix->jobs.n; i++)
-		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
-		    job->worker == (int)w->slot)
-			job_fail(ix, job, IPC_E_WORKER_DIED, text);
-	if (w->pid > 0) {
-		kill(w->pid, SIGTERM);
-		pool_set_state(w, W_EXITING);
-	} else
-		pool_set_state(w, W_EMPTY);
+	pool_stop_worker(w, SIGTERM);
 	master_pump(ix);
 	master_check_drained(ix);
 }
@@ -277,7 +358,7 @@ master_client_gone(struct ipcd *ix, struct client *c)
 
 
 /* While stopping, the last running job's end lets the workers go. */
-static void
+void
 master_check_drained(struct ipcd *ix)
 {
 	if (ix->stopping && ix->jobs.running == 0)
@@ -297,7 +378,7 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	    ix->jobs.running);
 	for (i = 0; i < ix->jobs.n; i++)
 		if ((job = jobs_at(&ix->jobs, i)) != NULL)
-			job_fail(ix, job, IPC_E_SHUTTING_DOWN,
+			master_job_fail(ix, job, IPC_E_SHUTTING_DOWN,
 			    "ipcd stopped before the job finished");
 	pool_close(ix);
 	peer_flush_all(&ix->pb);
@@ -375,6 +456,22 @@ master_stop(struct ipcd *ix)
 		drain_due(-1, 0, ix);
 }
 
+static void
+worker_status(const struct worker *w, const struct timespec *now,
+    struct ipc_worker_status *ws)
+{
+	memset(ws, 0, sizeof(*ws));
+	ws->state = proto_str(pool_state_name(w->state));
+	ws->jobs = w->jobs;
+	ws->done = w->done;
+	ws->restarts = w->restarts;
+	if (w->pid <= 0)
+		return;
+	ws->pid = (uint64_t)w->pid;
+	ws->rss = pool_worker_rss(w);
+	ws->age_ms = pool_worker_age_ms(w, now);
+}
+
 /* The pool's state for a STATUS reply; ws has room for every worker. */
 void
 master_status(struct ipcd *ix, struct ipc_status *st)
@@ -391,16 +488,14 @@ master_status(struct ipcd *ix, struct ipc_status *st)
 	st->queue_limit = ix->conf.queue_limit;
 	st->done = ix->done;
 	st->failed = ix->failed;
+	st->timed_out = ix->timed_out;
+	st->retried = ix->retried;
+	st->deaths = ix->deaths;
+	st->degraded = supervise_degraded(ix);
 	st->clients = ix->nclients;
 	st->nworkers = ix->nslots;
-	for (i = 0; i < ix->nslots; i++) {
-		st->workers[i].pid = (uint64_t)(ix->workers[i].pid > 0 ?
-		    ix->workers[i].pid : 0);
-		st->workers[i].state =
-		    proto_str(pool_state_name(ix->workers[i].state));
-		st->workers[i].jobs = ix->workers[i].jobs;
-		st->workers[i].done = ix->workers[i].done;
-	}
+	for (i = 0; i < ix->nslots; i++)
+		worker_status(&ix->workers[i], &now, &st->workers[i]);
 }
 
 int
@@ -408,5 +503,7 @@ master_start(struct ipcd *ix)
 {
 	jobs_init(&ix->jobs);
 	queue_init(&ix->queue);
+	if (supervise_start(ix) == -1)
+		return -1;
 	return pool_start(ix);
 }

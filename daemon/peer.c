@@ -16,6 +16,8 @@ struct peer {
 	unsigned		 dirs;
 	uint32_t		 max;
 	size_t			 out_limit;	/* pause reading above this */
+	const uint64_t		*out_max;	/* close above this; NULL: none */
+	size_t			 overflow;	/* output waiting when closed so */
 	struct event		*ev_read;
 	struct event		*ev_write;
 	struct buf		 in;
@@ -80,6 +82,24 @@ void
 peer_set_out_limit(struct peer *p, size_t limit)
 {
 	p->out_limit = limit;
+}
+
+/*
+ * A hard cap on output waiting to be written, read through the pointer at
+ * each check so that a new value (a reload) applies at once.  A peer still
+ * above it after a write is lost; reading pauses at half of it at most.
+ */
+void
+peer_set_out_max(struct peer *p, const uint64_t *max)
+{
+	p->out_max = max;
+}
+
+/* In the gone callback: the output left waiting if over the cap, else 0. */
+size_t
+peer_overflow(const struct peer *p)
+{
+	return p->overflow;
 }
 
 uint32_t
@@ -160,9 +180,34 @@ set_reading(struct peer *p, int on)
 	p->reading = on;
 }
 
-/* Write what we can; returns -1 if the channel broke. */
+/* Where reading pauses: the owner's limit, or half the cap if lower. */
+static size_t
+pause_at(const struct peer *p)
+{
+	if (p->out_max != NULL && *p->out_max / 2 < p->out_limit)
+		return (size_t)(*p->out_max / 2);
+	return p->out_limit;
+}
+
+/* Output the other side does not take: wait, or give up above the cap. */
 static int
-peer_flush(struct peer *p)
+peer_blocked(struct peer *p, const char **why)
+{
+	size_t	 avail = buf_avail(&p->out);
+
+	if (p->out_max != NULL && avail > *p->out_max) {
+		p->overflow = avail;
+		*why = "too much output waiting";
+		return -1;
+	}
+	event_add(p->ev_write, NULL);
+	set_reading(p, avail <= pause_at(p));
+	return 0;
+}
+
+/* Write what we can; returns -1, with why, if the channel broke. */
+static int
+peer_flush(struct peer *p, const char **why)
 {
 	ssize_t	 n;
 
@@ -174,11 +219,9 @@ peer_flush(struct peer *p)
 		}
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			event_add(p->ev_write, NULL);
-			set_reading(p, buf_avail(&p->out) <= p->out_limit);
-			return 0;
-		}
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return peer_blocked(p, why);
+		*why = strerror(errno);
 		return -1;
 	}
 	event_del(p->ev_write);
@@ -191,12 +234,13 @@ void
 peer_flush_all(struct peerbase *pb)
 {
 	struct peer	*p;
+	const char	*why;
 
 	while ((p = TAILQ_FIRST(&pb->dirty)) != NULL) {
 		TAILQ_REMOVE(&pb->dirty, p, entry);
 		p->queued = 0;
-		if (peer_flush(p) == -1)
-			peer_lost(p, strerror(errno));
+		if (peer_flush(p, &why) == -1)
+			peer_lost(p, why);
 	}
 }
 
@@ -204,12 +248,14 @@ static void
 peer_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
+	struct peerbase	*pb = p->pb;
+	const char	*why;
 
 	(void)fd;
 	(void)what;
-	if (peer_flush(p) == -1)
-		peer_lost(p, strerror(errno));
-	peer_flush_all(p->pb);
+	if (peer_flush(p, &why) == -1)
+		peer_lost(p, why);
+	peer_flush_all(pb);
 }
 
 /*

@@ -37,6 +37,8 @@ void	 peer_flush_all(struct peerbase *);
 struct peer *peer_new(struct peerbase *, int, unsigned, uint32_t,
 	    const struct peer_ops *, void *);
 void	 peer_set_out_limit(struct peer *, size_t);
+void	 peer_set_out_max(struct peer *, const uint64_t *);
+size_t	 peer_overflow(const struct peer *);
 struct buf *peer_out(struct peer *);
 uint32_t peer_max(const struct peer *);
 void	 peer_close(struct peer *);

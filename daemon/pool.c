@@ -1,8 +1,12 @@
 /*
  * The workers' lives: starting them, noticing their deaths, replacing them
- * with back-off when they keep dying young, and letting them go at the end.
+ * with back-off when they keep dying young, stopping one (SIGKILL if it
+ * lingers), recycling one gracefully, and letting them go at the end.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -50,6 +54,9 @@ pool_spawn(struct ipcd *ix, struct worker *w)
 	}
 	w->pid = pid;
 	w->jobs = 0;
+	w->life_done = 0;
+	w->asked = 0;
+	w->recycle = 0;
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
 	w->peer = peer_new(&ix->pb, fd, IPC_DIR_FROM_WORKER,
 	    ix->conf.max_message, &master_worker_ops, w);
@@ -168,35 +175,60 @@ pool_all_reaped(struct ipcd *ix)
 	return 1;
 }
 
+/* Log a worker's end; one that was not told to go is a death. */
+static void
+reaped_log(struct ipcd *ix, struct worker *w, pid_t pid, const char *text)
+{
+	if (w->asked || ix->stopping || w->slot >= ix->nworkers) {
+		log_info("worker %u (pid %ld) %s", w->slot, (long)pid, text);
+		return;
+	}
+	ix->deaths++;
+	log_warnx("worker %u (pid %ld) %s, holding %u job%s", w->slot,
+	    (long)pid, text, w->jobs, w->jobs == 1 ? "" : "s");
+}
+
+/* One worker is gone: deliver what it wrote, then see to its jobs. */
+static void
+reaped(struct ipcd *ix, struct worker *w, pid_t pid, int status)
+{
+	char	 text[128], why[160];
+
+	w->pid = 0;
+	if (w->ev_kill != NULL)
+		evtimer_del(w->ev_kill);
+	pool_set_state(w, W_EXITING);	/* no new job while draining */
+	if (w->peer != NULL)
+		peer_drain(w->peer);
+	if (w->peer != NULL)
+		peer_close(w->peer);
+	w->peer = NULL;
+	proc_exit_text(status, text, sizeof(text));
+	reaped_log(ix, w, pid, text);
+	pool_set_state(w, W_EMPTY);
+	snprintf(why, sizeof(why), "worker (pid %ld) %s", (long)pid, text);
+	if (w->jobs > 0)
+		supervise_worker_lost(ix, w, why);
+	if (ix->stopping || w->slot >= ix->nworkers)
+		return;
+	w->restarts++;
+	if (w->asked)
+		respawn_due(-1, 0, ix);
+	else
+		respawn_later(ix, w);
+}
+
 /* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
 void
 pool_reap(struct ipcd *ix)
 {
 	struct worker	*w;
-	char		 text[128];
 	pid_t		 pid;
 	int		 status;
 
-	while (proc_reap(&pid, &status) > 0) {
-		if ((w = worker_by_pid(ix, pid)) == NULL)
-			continue;
-		if (w->peer != NULL)
-			peer_drain(w->peer);
-		proc_exit_text(status, text, sizeof(text));
-		if (ix->stopping || w->slot >= ix->nworkers)
-			log_info("worker %u (pid %ld) %s", w->slot, (long)pid,
-			    text);
-		else
-			log_warnx("worker %u (pid %ld) %s", w->slot, (long)pid,
-			    text);
-		if (w->peer != NULL)
-			peer_close(w->peer);
-		w->peer = NULL;
-		pool_set_state(w, W_EMPTY);
-		w->pid = 0;
-		if (!ix->stopping && w->slot < ix->nworkers)
-			respawn_later(ix, w);
-	}
+	while (proc_reap(&pid, &status) > 0)
+		if ((w = worker_by_pid(ix, pid)) != NULL)
+			reaped(ix, w, pid, status);
 	pool_trim(ix);
 	if (ix->stopping && pool_all_reaped(ix))
 		event_base_loopexit(ix->base, NULL);
@@ -212,16 +244,101 @@ pool_trim(struct ipcd *ix)
 		ix->nslots--;
 }
 
+static void
+kill_due_one(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->pid <= 0 || w->state != W_EXITING)
+		return;
+	log_warnx("worker %u (pid %ld) did not exit; killing it", w->slot,
+	    (long)w->pid);
+	kill(w->pid, SIGKILL);
+}
+
+/*
+ * Make a worker go: close its channel, send sig (0: none, the closed
+ * channel tells it), and SIGKILL it if it is still there after the grace.
+ */
+void
+pool_stop_worker(struct worker *w, int sig)
+{
+	struct timeval	 tv = { KILL_GRACE_S, 0 };
+
+	if (w->peer != NULL)
+		peer_close(w->peer);
+	w->peer = NULL;
+	if (w->pid <= 0)
+		return;
+	if (sig != 0)
+		kill(w->pid, sig);
+	pool_set_state(w, W_EXITING);
+	if (w->ev_kill == NULL)
+		w->ev_kill = evtimer_new(w->ix->base, kill_due_one, w);
+	if (w->ev_kill != NULL)
+		evtimer_add(w->ev_kill, &tv);
+}
+
 /* A retiring worker with no job left: close its channel and it exits. */
 void
 pool_retire_if_idle(struct worker *w)
 {
 	if (w->state != W_RETIRING || w->jobs > 0)
 		return;
-	if (w->peer != NULL)
-		peer_close(w->peer);
-	w->peer = NULL;
-	pool_set_state(w, W_EXITING);
+	w->asked = 1;
+	pool_stop_worker(w, 0);
+}
+
+/*
+ * Replace a worker once its current jobs are done; not the last ready
+ * worker of a pool of two or more.  1 if it is on its way out.
+ */
+int
+pool_recycle(struct worker *w, const char *why)
+{
+	struct ipcd	*ix = w->ix;
+
+	if (w->state != W_READY || ix->stopping)
+		return 0;
+	if (ix->nworkers > 1 && ix->nready < 2)
+		return 0;
+	log_info("worker %u (pid %ld) %s: replacing it", w->slot,
+	    (long)w->pid, why);
+	w->recycle = 1;
+	pool_set_state(w, W_RETIRING);
+	pool_retire_if_idle(w);
+	return 1;
+}
+
+/* Resident memory of a worker, from /proc; 0 if unknown. */
+uint64_t
+pool_worker_rss(const struct worker *w)
+{
+	char			 path[64], text[128];
+	unsigned long long	 size, rss;
+	ssize_t			 n;
+	int			 fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/statm", (long)w->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (sscanf(text, "%llu %llu", &size, &rss) != 2)
+		return 0;
+	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+uint64_t
+pool_worker_age_ms(const struct worker *w, const struct timespec *now)
+{
+	return (uint64_t)(now->tv_sec - w->started.tv_sec) * 1000 +
+	    (now->tv_nsec - w->started.tv_nsec) / 1000000;
 }
 
 /*
@@ -240,7 +357,7 @@ pool_resize(struct ipcd *ix, unsigned n)
 		w = &ix->workers[i];
 		w->ix = ix;
 		w->slot = i;
-		if (w->state == W_RETIRING)
+		if (w->state == W_RETIRING && !w->recycle)
 			pool_set_state(w, W_READY);
 	}
 	for (i = n; i < ix->nslots; i++) {
@@ -298,6 +415,7 @@ pool_close(struct ipcd *ix)
 		return;
 	for (i = 0; i < ix->nslots; i++) {
 		w = &ix->workers[i];
+		w->asked = 1;
 		if (w->peer != NULL) {
 			peer_close(w->peer);
 			w->peer = NULL;
@@ -309,4 +427,21 @@ pool_close(struct ipcd *ix)
 		evtimer_add(ix->ev_kill, &tv);
 	if (pool_all_reaped(ix))
 		event_base_loopexit(ix->base, NULL);
+}
+
+void
+pool_free(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	if (ix->workers != NULL)
+		for (i = 0; i < WORKERS_MAX; i++)
+			if (ix->workers[i].ev_kill != NULL)
+				event_free(ix->workers[i].ev_kill);
+	if (ix->ev_respawn != NULL)
+		event_free(ix->ev_respawn);
+	if (ix->ev_kill != NULL)
+		event_free(ix->ev_kill);
+	free(ix->workers);
+	ix->workers = NULL;
 }

@@ -2,7 +2,8 @@
  * Process plumbing: a worker is forked with its end of a socketpair on
  * descriptor 3 and nothing else of the master's (no other channel, no
  * control socket, no event loop), default signal handling except that it
- * ignores SIGINT and SIGHUP, and no systemd variables in its environment.
+ * ignores SIGINT and SIGHUP, and no systemd variables in its environment;
+ * then it takes the limits, user and group of the config (privs.c).
  * A terminal's ^C or hangup reaches the whole process group, but only the
  * master should act on it: it drains, then ends a worker by closing its
  * channel.
@@ -54,6 +55,11 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 	close_range(IPC_CHANNEL_FD + 1, ~0U, 0);
 	for (i = 0; i < sizeof(child_unset) / sizeof(child_unset[0]); i++)
 		unsetenv(child_unset[i]);
+	if (privs_drop(conf) == -1)
+		_exit(1);
+	/* A new user or group clears the parent-death signal: set it again. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+		_exit(1);
 	fn(IPC_CHANNEL_FD, conf);
 	_exit(0);
 }

@@ -41,11 +41,12 @@ sd_status_text(struct ipcd *ix, char *text, size_t len)
 		rate = (ix->done - ix->sd.last_done) / (t - ix->sd.last_t);
 	ix->sd.last_t = t;
 	ix->sd.last_done = ix->done;
-	snprintf(text, len, "%u workers: %u busy, %u idle%s; queue %u; "
-	    "%llu jobs done, %llu failed; %.0f jobs/s", ix->nworkers, busy,
-	    ix->nready - busy, ix->nready < ix->nworkers ? " (starting)" : "",
-	    ix->queue.live, (unsigned long long)ix->done,
-	    (unsigned long long)ix->failed, rate);
+	snprintf(text, len, "%s%u workers: %u busy, %u idle%s; queue %u; "
+	    "%llu jobs done, %llu failed; %.0f jobs/s",
+	    supervise_degraded(ix) ? "DEGRADED, workers keep dying; " : "",
+	    ix->nworkers, busy, ix->nready - busy,
+	    ix->nready < ix->nworkers ? " (starting)" : "", ix->queue.live,
+	    (unsigned long long)ix->done, (unsigned long long)ix->failed, rate);
 }
 
 void

@@ -23,7 +23,7 @@ cleanup() {
 		wait "$IPCD_PID" 2>/dev/null
 	fi
 	pkill -KILL -f "ipcd -f $CONF" 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] && echo "# kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -4,14 +4,17 @@
  * daemon closed the connection or "OPEN" if it was still open after the
  * wait.  Input bytes are hex on the command line ("hex:0a0b...") or frames
  * built from JSON ("json:{...}", packed as MessagePack and framed).
+ * With -p it first waits, reading nothing, like a client that does not
+ * read its replies.
  *
- *   raw SOCKET [-w MS] [-n REPLIES] ARG...
+ *   raw SOCKET [-w MS] [-n REPLIES] [-p MS] ARG...
  */
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,16 +115,20 @@ main(int argc, char **argv)
 	msgpack_zone	 zone;
 	struct pollfd	 pfd;
 	int		 fd, ch, wait_ms = 2000, want = -1, got = 0, r = 0;
+	int		 pause_ms = 0;
 	ssize_t		 n;
 
-	while ((ch = getopt(argc, argv, "w:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "w:n:p:")) != -1) {
 		if (ch == 'w')
 			wait_ms = atoi(optarg);
 		else if (ch == 'n')
 			want = atoi(optarg);
+		else if (ch == 'p')
+			pause_ms = atoi(optarg);
 		else
 			return 2;
 	}
+	signal(SIGPIPE, SIG_IGN);	/* a closed connection is reported */
 	if (optind >= argc)
 		return 2;
 	fd = connect_to(argv[optind++]);
@@ -141,6 +148,8 @@ main(int argc, char **argv)
 	if (buf_avail(&out) > 0 &&
 	    write(fd, buf_head(&out), buf_avail(&out)) != (ssize_t)buf_avail(&out))
 		perror("raw: write");
+	if (pause_ms > 0)
+		poll(NULL, 0, pause_ms);
 	msgpack_zone_init(&zone, 8192);
 	pfd.fd = fd;
 	pfd.events = POLLIN;

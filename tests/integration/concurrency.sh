@@ -55,9 +55,10 @@ is "the running and queued jobs finish in order" "1 2 3" \
     "$(printf '%s\n' "$out" | sed -n '2,4p' | grep -o '"id":[0-9]*' |
     cut -d: -f2 | tr '\n' ' ' | sed 's/ $//')"
 
-# A worker killed while it runs a job: the job fails, the worker is replaced.
+# A worker killed while it runs a job: with no retries the job fails, and
+# the worker is replaced.
 stop_ipcd
-write_conf
+write_conf "retries = 0"
 start_ipcd
 ctl submit sleep 5000 > "$T/killed.out" 2> "$T/killed.err" &
 sub=$!
@@ -70,7 +71,7 @@ victim=$(ctl status --json | grep -o '"pid":[0-9]*,"state":"ready","jobs":1' |
 kill -KILL "$victim"
 wait $sub
 is "the job of a killed worker fails with exit 1" 1 $?
-like "and says worker_died" '^ipcctl: worker_died: worker \(pid [0-9]+\) died' \
+like "and says worker_died" '^ipcctl: worker_died: worker \(pid [0-9]+\) was killed by signal 9 \(SIGKILL\)$' \
     "$(cat "$T/killed.err")"
 wait_ready 2
 pids=$(worker_pids | tr '\n' ' ')

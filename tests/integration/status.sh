@@ -25,7 +25,7 @@ is "status --json lists the workers" 3 \
 like "status --json has no envelope keys" '^\{"pid":' "$json"
 # Round-robin: six jobs one after another land two on each worker.
 is "jobs are spread round-robin" "2 2 2" \
-    "$(printf '%s\n' "$json" | grep -o '"done":[0-9]*}' | grep -o '[0-9]*' |
+    "$(printf '%s\n' "$json" | grep -o '"done":[0-9]*,"restarts"' | grep -o '[0-9]*' |
     tr '\n' ' ' | sed 's/ $//')"
 for pid in $(worker_pids); do
 	[ "$(ps -o ppid= -p "$pid" | tr -d ' ')" = "$IPCD_PID" ] || bad=1

@@ -139,6 +139,19 @@ defaults(void **state)
 	assert_int_equal(c.max_message, IPC_MAX_MESSAGE_DEFAULT);
 	assert_int_equal(c.drain_timeout, 10);
 	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.retries, 1);
+	assert_int_equal(c.job_timeout, 60000);
+	assert_int_equal(c.max_jobs_per_worker, 0);
+	assert_true(c.max_worker_rss == 0);
+	assert_int_equal(c.max_worker_age, 0);
+	assert_int_equal(c.worker_user_set, 0);
+	assert_int_equal(c.worker_group_set, 0);
+	assert_int_equal(c.limit_nofile, 0);
+	assert_true(c.limit_as == 0);
+	assert_int_equal(c.limit_cpu, 0);
+	assert_int_equal(c.max_connections_per_user, 256);
+	assert_int_equal(c.max_jobs_per_client, 65536);
+	assert_true(c.max_client_buffer == 64ULL * 1024 * 1024);
 }
 
 static void
@@ -572,6 +585,71 @@ short_error_buffer(void **state)
 	assert_memory_equal(err, f->path, sizeof(err) - 1);
 }
 
+/* Times: bare seconds, or ms, s, min, h; stored in milliseconds. */
+static void
+durations(void **state)
+{
+	static const struct {
+		const char	*text;
+		unsigned	 ms;
+	} t[] = {
+		{ "0", 0 }, { "5", 5000 }, { "250ms", 250 }, { "2s", 2000 },
+		{ "3min", 180000 }, { "2h", 7200000 }, { "720h", 2592000000U },
+	};
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		set_ok(f, "job_timeout", t[i].text);
+		assert_int_equal(f->c.job_timeout, t[i].ms);
+		set_ok(f, "max_worker_age", t[i].text);
+		assert_int_equal(f->c.max_worker_age, t[i].ms);
+	}
+	bad_value(f, "job_timeout", "5x", 0);
+	bad_value(f, "job_timeout", "5 s", 0);
+	bad_value(f, "job_timeout", "ms", 0);
+	bad_value(f, "job_timeout", "-1s", 0);
+	bad_value(f, "job_timeout", "721h", 0);
+	bad_value(f, "max_worker_age", "99999999999999999999h", 1);
+	bad_value(f, "max_worker_age", "1d", 0);
+}
+
+/* Supervision, worker and per-client keys: good values, and bad ones. */
+static void
+supervision_keys(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f, "[ipcd]\nretries = 3\nmax_jobs_per_worker = "
+	    "1000\nmax_worker_rss = 6G\nlimit_as = 1G\nlimit_nofile = 64\n"
+	    "limit_cpu = 30\nmax_connections_per_user = 4\n"
+	    "max_jobs_per_client = 10\nmax_client_buffer = 2M\n"
+	    "worker_user = 0\nworker_group = root\n"), 0);
+	assert_int_equal(f->c.retries, 3);
+	assert_int_equal(f->c.max_jobs_per_worker, 1000);
+	assert_true(f->c.max_worker_rss == 6ULL << 30);
+	assert_true(f->c.limit_as == 1ULL << 30);
+	assert_int_equal(f->c.limit_nofile, 64);
+	assert_int_equal(f->c.limit_cpu, 30);
+	assert_int_equal(f->c.max_connections_per_user, 4);
+	assert_int_equal(f->c.max_jobs_per_client, 10);
+	assert_true(f->c.max_client_buffer == 2 << 20);
+	assert_int_equal(f->c.worker_user_set, 1);
+	assert_int_equal(f->c.worker_user, 0);
+	assert_int_equal(f->c.worker_user_gid, 0);
+	assert_int_equal(f->c.worker_group_set, 1);
+	assert_int_equal(f->c.worker_group, 0);
+	bad_value(f, "retries", "101", 0);
+	bad_value(f, "retries", "-1", 0);
+	bad_value(f, "max_worker_rss", "2T", 0);
+	bad_value(f, "limit_nofile", "2000000", 0);
+	bad_value(f, "max_client_buffer", "100", 0);
+	bad_value(f, "worker_user", "nosuchuser-x", 0);
+	bad_value(f, "worker_group", "nosuchgroup-x", 0);
+	set_ok(f, "worker_user", "");
+	assert_int_equal(f->c.worker_user_set, 0);
+}
+
 /* Access keys: names and numbers, lists split on spaces and commas. */
 static void
 access_keys(void **state)
@@ -627,6 +705,8 @@ main(void)
 		cmocka_unit_test(defaults),
 		T(load_every_key),
 		T(access_keys),
+		T(durations),
+		T(supervision_keys),
 		T(access_defaults),
 		T(access_unknown_names),
 		T(load_over_defaults),

@@ -287,6 +287,69 @@ jobs_free_resets(void **state)
 	jobs_free(&j);
 }
 
+/* The waiting list: jobs taken off a dead worker, to be sent again. */
+static void
+jobs_waiting_fifo(void **state)
+{
+	struct jobs	 j;
+	uint64_t	 id[4];
+	int		 i;
+
+	(void)state;
+	jobs_init(&j);
+	for (i = 0; i < 4; i++)
+		id[i] = add(&j, CA, (uint64_t)i, 0);
+	assert_null(jobs_first_waiting(&j));
+	jobs_wait(&j, jobs_get(&j, id[2]));
+	jobs_wait(&j, jobs_get(&j, id[0]));
+	jobs_wait(&j, jobs_get(&j, id[3]));
+	assert_int_equal(j.waiting, 3);
+	assert_int_equal(j.running, 4);
+	assert_int_equal(jobs_get(&j, id[0])->worker, JOB_WAITING);
+	/* oldest first; the same ids, still valid while waiting */
+	assert_ptr_equal(jobs_first_waiting(&j), jobs_get(&j, id[2]));
+	jobs_assign(&j, jobs_get(&j, id[2]), 5);
+	assert_int_equal(jobs_get(&j, id[2])->worker, 5);
+	assert_ptr_equal(jobs_first_waiting(&j), jobs_get(&j, id[0]));
+	/* deleting a waiting job takes it out of the list, here the last */
+	jobs_del(&j, jobs_get(&j, id[3]));
+	assert_int_equal(j.waiting, 1);
+	jobs_wait(&j, jobs_get(&j, id[1]));
+	jobs_del(&j, jobs_get(&j, id[0]));
+	assert_ptr_equal(jobs_first_waiting(&j), jobs_get(&j, id[1]));
+	jobs_assign(&j, jobs_get(&j, id[1]), 1);
+	assert_null(jobs_first_waiting(&j));
+	assert_int_equal(j.waiting, 0);
+	assert_int_equal(j.running, 2);
+	jobs_free(&j);
+}
+
+/* A slot keeps its frame's bytes for a retry, and a new job starts empty. */
+static void
+jobs_task_kept(void **state)
+{
+	struct jobs	 j;
+	struct job	*job;
+	uint64_t	 a, b;
+
+	(void)state;
+	jobs_init(&j);
+	a = add(&j, CA, 1, 0);
+	job = jobs_get(&j, a);
+	assert_int_equal(buf_append(&job->task, "frame", 5), 0);
+	job->tries = 3;
+	job->deadline = 99;
+	assert_int_equal(jobs_id(&j, job), a);
+	jobs_del(&j, job);
+	b = add(&j, CB, 2, 1);
+	job = jobs_get(&j, b);
+	assert_int_equal(SLOT(a), SLOT(b));
+	assert_int_equal(buf_avail(&job->task), 0);
+	assert_int_equal(job->tries, 0);
+	assert_true(job->deadline == 0);
+	jobs_free(&j);
+}
+
 /* Queue */
 
 /* The byte i of a frame for cid: recognisable, different per entry. */
@@ -308,7 +371,7 @@ enqueue(struct queue *q, struct client *c, uint64_t cid, size_t len)
 		b = pat(cid, i);
 		assert_int_equal(buf_append(&q->bytes, &b, 1), 0);
 	}
-	assert_int_equal(queue_commit(q, mark, c, cid), 0);
+	assert_int_equal(queue_commit(q, mark, c, cid, 0), 0);
 }
 
 static void
@@ -471,7 +534,7 @@ queue_abort_only(void **state)
 	expect_empty(&q);
 	queue_abort(&q, (size_t)-1);		/* ignored */
 	expect_empty(&q);
-	assert_int_equal(queue_commit(&q, (size_t)-1, CA, 1), -1);
+	assert_int_equal(queue_commit(&q, (size_t)-1, CA, 1, 0), -1);
 	expect_empty(&q);
 	queue_free(&q);
 }
@@ -645,6 +708,8 @@ main(void)
 		cmocka_unit_test(jobs_growth),
 		cmocka_unit_test(jobs_at_scan),
 		cmocka_unit_test(jobs_free_resets),
+		cmocka_unit_test(jobs_waiting_fifo),
+		cmocka_unit_test(jobs_task_kept),
 		cmocka_unit_test(queue_fifo),
 		cmocka_unit_test(queue_alignment),
 		cmocka_unit_test(queue_interleaved),

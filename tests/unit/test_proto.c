@@ -197,6 +197,9 @@ init_status(struct ipc_status *st, uint32_t nworkers)
 	sample_workers[0].state = proto_str("idle");
 	sample_workers[0].jobs = 0;
 	sample_workers[0].done = 5;
+	sample_workers[0].restarts = 2;
+	sample_workers[0].rss = 1310720;
+	sample_workers[0].age_ms = 86400000ULL * 40;
 	sample_workers[1].pid = 102;
 	sample_workers[1].state = proto_str("busy");
 	sample_workers[1].jobs = 3;
@@ -213,6 +216,10 @@ init_status(struct ipc_status *st, uint32_t nworkers)
 	st->queue_limit = 65536;
 	st->done = 1000;
 	st->failed = 2;
+	st->timed_out = 1;
+	st->retried = 9;
+	st->deaths = 4;
+	st->degraded = 1;
 	st->clients = 3;
 	st->nworkers = nworkers;
 	st->workers = nworkers ? sample_workers : NULL;
@@ -226,10 +233,10 @@ put(struct fx *f, enum kind k, uint32_t max)
 	switch (k) {
 	case K_SUBMIT:
 		return proto_put_submit(&f->b, max, 42, proto_str("echo"),
-		    f->dsb.data, f->dsb.size);
+		    f->dsb.data, f->dsb.size, -1);
 	case K_SUBMIT_NODATA:
 		return proto_put_submit(&f->b, max, 43, proto_str("noop"),
-		    NULL, 0);
+		    NULL, 0, -1);
 	case K_STATUS:
 		return proto_put_request(&f->b, max, IPC_T_STATUS, 7);
 	case K_PING:
@@ -357,13 +364,41 @@ submit_without_data(void **state)
 	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_NIL);
 }
 
+/* "timeout": absent, 0, the largest, and refused past 32 bits or typed wrong. */
+static void
+submit_timeout(void **state)
+{
+	static const int64_t ok[] = { 0, 250, UINT32_MAX };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"), NULL,
+	    0, -1), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
+	assert_int_equal(f->m.has_timeout, 0);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		f->b.off = f->b.len = 0;
+		assert_int_equal(proto_put_submit(&f->b, MAX, 1,
+		    proto_str("t"), NULL, 0, ok[i]), 0);
+		assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
+		assert_int_equal(f->m.has_timeout, 1);
+		assert_true(f->m.timeout == (uint32_t)ok[i]);
+	}
+	f->b.off = f->b.len = 0;
+	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"), NULL,
+	    0, (int64_t)UINT32_MAX + 1), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_BAD_MESSAGE);
+	assert_non_null(strstr(f->why, "'timeout'"));
+	assert_int_equal(f->m.has_id, 1);
+}
+
 static void
 submit_big_id(void **state)
 {
 	struct fx	*f = *state;
 
 	assert_int_equal(proto_put_submit(&f->b, MAX, UINT64_MAX,
-	    proto_str("t"), NULL, 0), 0);
+	    proto_str("t"), NULL, 0, -1), 0);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 	assert_int_equal(f->m.has_id, 1);
 	assert_true(f->m.id == UINT64_MAX);
@@ -531,6 +566,10 @@ status_reply_check(struct fx *f, enum kind k, uint64_t id, uint32_t n)
 	assert_int_equal(st.queue_limit, 65536);
 	assert_int_equal(st.done, 1000);
 	assert_int_equal(st.failed, 2);
+	assert_int_equal(st.timed_out, 1);
+	assert_int_equal(st.retried, 9);
+	assert_int_equal(st.deaths, 4);
+	assert_int_equal(st.degraded, 1);
 	assert_int_equal(st.clients, 3);
 	assert_int_equal(st.nworkers, n);
 	for (i = 0; i < n; i++) {
@@ -541,6 +580,10 @@ status_reply_check(struct fx *f, enum kind k, uint64_t id, uint32_t n)
 		    sample_workers[i].state.p, sample_workers[i].state.len);
 		assert_int_equal(st.workers[i].jobs, sample_workers[i].jobs);
 		assert_int_equal(st.workers[i].done, sample_workers[i].done);
+		assert_int_equal(st.workers[i].restarts,
+		    sample_workers[i].restarts);
+		assert_true(st.workers[i].rss == sample_workers[i].rss);
+		assert_true(st.workers[i].age_ms == sample_workers[i].age_ms);
 	}
 }
 
@@ -798,7 +841,7 @@ encoder_refuses_tiny_max(void **state)
 	assert_int_equal(proto_put_request(&f->b, 4, IPC_T_PING, 1), -1);
 	assert_int_equal(buf_avail(&f->b), 0);
 	assert_int_equal(proto_put_submit(&f->b, 1024, 1, proto_str("t"),
-	    NULL, 0), 0);
+	    NULL, 0, -1), 0);
 	assert_int_equal(proto_put_task(&f->b, 10, 1, proto_str("t"),
 	    &f->data), -1);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
@@ -1405,6 +1448,8 @@ names(void **state)
 	assert_string_equal(proto_err_name(IPC_E_SHUTTING_DOWN),
 	    "shutting_down");
 	assert_string_equal(proto_err_name(IPC_E_INTERNAL), "internal");
+	assert_string_equal(proto_err_name(IPC_E_FORBIDDEN), "forbidden");
+	assert_string_equal(proto_err_name(IPC_E_TIMEOUT), "timeout");
 	assert_string_equal(proto_err_name(IPC_E_MAX), "internal");
 	assert_string_equal(proto_err_name((enum ipc_err)-1), "internal");
 	assert_string_equal(proto_type_name(IPC_T_SUBMIT), "SUBMIT");
@@ -1426,6 +1471,7 @@ main(void)
 		T(error_message_cut_at_utf8_boundary),
 		T(submit_without_data),
 		T(submit_big_id),
+		T(submit_timeout),
 		T(status_request_round_trip),
 		T(ping_round_trip),
 		T(result_to_client),

@@ -1,0 +1,167 @@
+/*
+ * What a worker may do, set in the child before it runs anything: the
+ * resource limits of the config, then the user and group it runs as, then
+ * no capability and no new privileges ever.  A worker that cannot have all
+ * of it does not run: privs_drop logs why and fails, the child exits with
+ * status 1, and the master replaces it with back-off as it does any worker
+ * that dies young.  So a worker never runs as ipcd's own user when the
+ * config names another, however ipcd was started.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
+
+#include <grp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+/*
+ * limit_cpu is the soft limit, which sends SIGXCPU (by default fatal); the
+ * hard limit, this many seconds later, sends SIGKILL to a worker that
+ * ignores SIGXCPU.
+ */
+#define PRIVS_CPU_GRACE	5
+
+static int
+privs_limit(int resource, const char *key, rlim_t soft, rlim_t hard)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = soft;
+	rl.rlim_max = hard;
+	if (setrlimit(resource, &rl) == -1) {
+		log_warn("worker: %s: cannot set the limit to %llu", key,
+		    (unsigned long long)soft);
+		return -1;
+	}
+	return 0;
+}
+
+/* limit_nofile, limit_as, limit_cpu; 0 leaves a limit as inherited. */
+static int
+privs_limits(const struct config *c)
+{
+	if (c->limit_nofile != 0 && privs_limit(RLIMIT_NOFILE, "limit_nofile",
+	    c->limit_nofile, c->limit_nofile) == -1)
+		return -1;
+	if (c->limit_as != 0 && privs_limit(RLIMIT_AS, "limit_as",
+	    c->limit_as, c->limit_as) == -1)
+		return -1;
+	if (c->limit_cpu != 0 && privs_limit(RLIMIT_CPU, "limit_cpu",
+	    c->limit_cpu, (rlim_t)c->limit_cpu + PRIVS_CPU_GRACE) == -1)
+		return -1;
+	return 0;
+}
+
+/* Whether real, effective and saved ids are all uid (if set) and gid. */
+static int
+privs_are(int user, uid_t uid, gid_t gid)
+{
+	uid_t	 ru, eu, su;
+	gid_t	 rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		return 0;
+	if (user && (ru != uid || eu != uid || su != uid))
+		return 0;
+	return rg == gid && eg == gid && sg == gid;
+}
+
+/* After the switch: the ids stuck, gid is the only group, no way back. */
+static int
+privs_verify(int user, uid_t uid, gid_t gid)
+{
+	gid_t	 groups[2];
+
+	if (!privs_are(user, uid, gid) || getgroups(2, groups) != 1 ||
+	    groups[0] != gid) {
+		log_warnx("worker: the switch to uid %lu gid %lu did not stick",
+		    (unsigned long)uid, (unsigned long)gid);
+		return -1;
+	}
+	if (user && uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+		log_warnx("worker: uid %lu could become root again",
+		    (unsigned long)uid);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * worker_user and worker_group: only gid as group (no supplementary ones),
+ * and uid, unless only worker_group is set.  A master that is not root
+ * and already runs as them has nothing to do (nor the right to).
+ */
+static int
+privs_switch(const struct config *c)
+{
+	int	 user = c->worker_user_set;
+	uid_t	 uid = user ? c->worker_user : geteuid();
+	gid_t	 gid = c->worker_group_set ? c->worker_group :
+		    user ? c->worker_user_gid : getegid();
+
+	if (geteuid() != 0 && privs_are(user, uid, gid))
+		return 0;
+	if (setgroups(1, &gid) == -1) {
+		log_warn("worker: cannot make gid %lu its only group",
+		    (unsigned long)gid);
+		return -1;
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		log_warn("worker: cannot switch to gid %lu", (unsigned long)gid);
+		return -1;
+	}
+	if (user && setresuid(uid, uid, uid) == -1) {
+		log_warn("worker: cannot switch to uid %lu", (unsigned long)uid);
+		return -1;
+	}
+	return privs_verify(user, uid, gid);
+}
+
+/*
+ * Drop the capabilities a worker still has: ipcd's own, if it stays root
+ * (no worker_user); a switch away from root has left none.
+ */
+static int
+privs_nocaps(void)
+{
+	struct __user_cap_header_struct	 h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct	 d[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &h, d) == -1) {
+		log_warn("worker: capget");
+		return -1;
+	}
+	if ((d[0].permitted | d[1].permitted | d[0].inheritable |
+	    d[1].inheritable) == 0)
+		return 0;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) == -1) {
+		log_warn("worker: cannot drop its capabilities");
+		return -1;
+	}
+	return 0;
+}
+
+/* Limits, identity, no capability, no new privileges: 0, or -1 logged. */
+int
+privs_drop(const struct config *c)
+{
+	if (privs_limits(c) == -1)
+		return -1;
+	if ((c->worker_user_set || c->worker_group_set) &&
+	    privs_switch(c) == -1)
+		return -1;
+	if (privs_nocaps() == -1)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_warn("worker: PR_SET_NO_NEW_PRIVS");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,270 @@
+/*
+ * Every job gets exactly one answer, whatever its worker does: a job whose
+ * worker died is sent again to another one, up to `retries` times, else
+ * answered worker_died; a job that runs past its deadline is answered
+ * timeout and its worker is stopped.  Also, once a second, workers that
+ * are too old or too big are recycled, and a pool that was dying young is
+ * declared healthy again once it has stayed whole for a while.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ipcd.h"
+#include "log.h"
+
+#define TICK_MS		1000
+#define HEALTHY_MS	2000	/* whole and no worker younger: healthy */
+
+uint64_t
+supervise_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+timeout_arm(struct ipcd *ix, uint64_t at, uint64_t now)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	if (at > now) {
+		tv.tv_sec = (time_t)((at - now) / 1000);
+		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
+	}
+	ix->timeout_at = at;
+	evtimer_add(ix->ev_timeout, &tv);
+}
+
+/* A job was just sent to a worker: its time starts now. */
+void
+supervise_job_sent(struct ipcd *ix, struct job *job)
+{
+	uint64_t	 now;
+
+	if (job->timeout == 0) {
+		job->deadline = 0;
+		return;
+	}
+	now = supervise_now_ms();
+	job->deadline = now + job->timeout;
+	if (ix->timeout_at == 0 || job->deadline < ix->timeout_at)
+		timeout_arm(ix, job->deadline, now);
+}
+
+/*
+ * The job's worker is gone (text says how): send the job again later, or
+ * answer worker_died if it has been tried enough.
+ */
+void
+supervise_retry(struct ipcd *ix, struct job *job, const char *text)
+{
+	struct client	*c = job->client;
+	struct worker	*w = &ix->workers[job->worker];
+
+	if (c->peer == NULL) {		/* nobody wants the answer */
+		w->jobs--;
+		jobs_del(&ix->jobs, job);
+		client_unref(c);
+		return;
+	}
+	if (job->tries >= ix->conf.retries) {
+		log_info("job %llu of client %llu: %s; not tried again",
+		    (unsigned long long)job->cid,
+		    (unsigned long long)c->serial, text);
+		master_job_fail(ix, job, IPC_E_WORKER_DIED, text);
+		return;
+	}
+	w->jobs--;
+	job->tries++;
+	job->deadline = 0;
+	ix->retried++;
+	jobs_wait(&ix->jobs, job);
+}
+
+/* Every job worker w still held is retried or answered worker_died. */
+void
+supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
+{
+	struct job	*job;
+	uint32_t	 i;
+
+	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
+		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
+		    job->worker == (int)w->slot)
+			supervise_retry(ix, job, text);
+	master_pump(ix);
+	master_check_drained(ix);
+}
+
+/*
+ * A job on w is past its deadline.  Take what w has already written, then
+ * stop it: its late jobs get timeout, the others go to other workers.
+ */
+static void
+worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
+{
+	struct job	*job;
+	char		 text[128];
+	uint32_t	 i;
+
+	pool_set_state(w, W_EXITING);	/* no new job while draining */
+	if (w->peer != NULL)
+		peer_drain(w->peer);
+	log_warnx("worker %u (pid %ld): a job ran past its timeout; "
+	    "stopping the worker", w->slot, (long)w->pid);
+	w->asked = 1;
+	pool_stop_worker(w, SIGTERM);
+	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
+	    "job on it ran past its timeout", (long)w->pid);
+	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++) {
+		if ((job = jobs_at(&ix->jobs, i)) == NULL ||
+		    job->worker != (int)w->slot)
+			continue;
+		if (job->deadline != 0 && job->deadline <= now) {
+			ix->timed_out++;
+			master_job_fail(ix, job, IPC_E_TIMEOUT,
+			    "the job ran past its timeout");
+		} else
+			supervise_retry(ix, job, text);
+	}
+}
+
+/* The earliest deadline has come: deal with every late job's worker. */
+static void
+timeouts_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	struct job	*job;
+	uint64_t	 now = supervise_now_ms(), next = 0;
+	uint32_t	 i;
+
+	(void)fd;
+	(void)what;
+	ix->timeout_at = 0;
+	for (i = 0; i < ix->jobs.n; i++) {
+		if ((job = jobs_at(&ix->jobs, i)) == NULL || job->worker < 0 ||
+		    job->deadline == 0)
+			continue;
+		if (job->deadline <= now)
+			worker_overdue(ix, &ix->workers[job->worker], now);
+		else if (next == 0 || job->deadline < next)
+			next = job->deadline;
+	}
+	if (next != 0 && (ix->timeout_at == 0 || next < ix->timeout_at))
+		timeout_arm(ix, next, now);
+	master_pump(ix);
+	master_check_drained(ix);
+	peer_flush_all(&ix->pb);
+}
+
+/* After each answer: has w done the jobs it may do in its life? */
+void
+supervise_worker_answered(struct ipcd *ix, struct worker *w)
+{
+	char	 why[64];
+
+	if (ix->conf.max_jobs_per_worker == 0 ||
+	    w->life_done < ix->conf.max_jobs_per_worker)
+		return;
+	snprintf(why, sizeof(why), "answered %llu jobs",
+	    (unsigned long long)w->life_done);
+	pool_recycle(w, why);
+}
+
+/* Why w should be replaced now (in why), or 0 if it should not. */
+static int
+recycle_due(struct ipcd *ix, struct worker *w, const struct timespec *now,
+    char *why, size_t len)
+{
+	const struct config *c = &ix->conf;
+	uint64_t	 rss;
+
+	if (c->max_jobs_per_worker != 0 &&
+	    w->life_done >= c->max_jobs_per_worker)
+		snprintf(why, len, "answered %llu jobs",
+		    (unsigned long long)w->life_done);
+	else if (c->max_worker_age != 0 &&
+	    pool_worker_age_ms(w, now) >= c->max_worker_age)
+		snprintf(why, len, "is older than max_worker_age (%u s)",
+		    c->max_worker_age / 1000);
+	else if (c->max_worker_rss != 0 &&
+	    (rss = pool_worker_rss(w)) > c->max_worker_rss)
+		snprintf(why, len, "uses %llu KiB, more than max_worker_rss",
+		    (unsigned long long)(rss / 1024));
+	else
+		return 0;
+	return 1;
+}
+
+/* A pool that was dying young and has stayed whole is healthy again. */
+static void
+health_check(struct ipcd *ix, const struct timespec *now)
+{
+	unsigned	 i;
+
+	if (ix->backoff_ms == 0 || !pool_settled(ix))
+		return;
+	for (i = 0; i < ix->nworkers; i++)
+		if (pool_worker_age_ms(&ix->workers[i], now) < HEALTHY_MS)
+			return;
+	ix->backoff_ms = 0;
+	log_notice("pool healthy again: %u workers ready", ix->nready);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+	struct worker	*w;
+	struct timespec	 now;
+	char		 why[96];
+	unsigned	 i;
+
+	(void)fd;
+	(void)what;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* start at another slot each time, so that all get their turn */
+	ix->tick_first++;
+	for (i = 0; i < ix->nworkers && !ix->stopping; i++) {
+		w = &ix->workers[(ix->tick_first + i) % ix->nworkers];
+		if (w->state == W_READY &&
+		    recycle_due(ix, w, &now, why, sizeof(why)))
+			pool_recycle(w, why);
+	}
+	health_check(ix, &now);
+	peer_flush_all(&ix->pb);
+}
+
+/* Workers keep dying young: respawns are backing off. */
+int
+supervise_degraded(const struct ipcd *ix)
+{
+	return ix->backoff_ms > 0;
+}
+
+int
+supervise_start(struct ipcd *ix)
+{
+	struct timeval	 tv = { TICK_MS / 1000, 0 };
+
+	ix->ev_timeout = evtimer_new(ix->base, timeouts_due, ix);
+	ix->ev_tick = event_new(ix->base, -1, EV_PERSIST, tick, ix);
+	if (ix->ev_timeout == NULL || ix->ev_tick == NULL ||
+	    evtimer_add(ix->ev_tick, &tv) == -1)
+		return -1;
+	return 0;
+}
+
+void
+supervise_free(struct ipcd *ix)
+{
+	if (ix->ev_timeout != NULL)
+		event_free(ix->ev_timeout);
+	if (ix->ev_tick != NULL)
+		event_free(ix->ev_tick);
+	ix->ev_timeout = ix->ev_tick = NULL;
+}

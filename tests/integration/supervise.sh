@@ -1,0 +1,178 @@
+#!/bin/sh
+# Supervision: a job whose worker dies is sent again or answered
+# worker_died, a job past its deadline is answered timeout and its worker
+# replaced, results written before a death are delivered, workers are
+# recycled, and a pool whose workers keep dying says it is degraded.
+. "$TESTLIB"
+plan 36
+
+# wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds
+wait_for() {
+	_what=$1; shift
+	_i=0
+	until "$@"; do
+		kill -0 "$IPCD_PID" 2>/dev/null || bail "ipcd exited"
+		_i=$((_i + 1))
+		[ "$_i" -le 1000 ] || bail "timed out waiting: $_what"
+		sleep 0.01
+	done
+}
+holding() {		# holding N: some worker holds N jobs
+	ctl status --json | grep -q "\"jobs\":$1,"
+}
+busy_pid() {		# the pid of the worker holding jobs
+	ctl status --json | grep -o '"pid":[0-9]*,"state":"ready","jobs":[1-9]' |
+	    grep -o '"pid":[0-9]*' | cut -d: -f2 | head -n 1
+}
+pids_changed() {	# pids_changed OLD: no pid of OLD is a worker any more
+	_now=" $(worker_pids | tr '\n' ' ')"
+	[ "$_now" != " " ] || return 1
+	for _p in $1; do
+		case "$_now" in *" $_p "*) return 1 ;; esac
+	done
+}
+blocked_reading() {	# the worker PID waits on its channel (fd 3)
+	grep -q '^0 0x3 ' "/proc/$1/syscall" 2>/dev/null
+}
+
+# A killed worker's job goes to another worker (retries = 1, the default).
+write_conf
+start_ipcd
+ctl submit sleep 300 > "$T/retry.out" 2>&1 &
+sub=$!
+wait_for "the job to start" holding 1
+victim=$(busy_pid)
+kill -KILL "$victim"
+wait $sub
+is "a job whose worker was killed is retried and succeeds" 0 $?
+is "with its result" 300 "$(cat "$T/retry.out")"
+is "status counts the retry" 1 "$(json_field retried)"
+is "and the death" 1 "$(json_field deaths)"
+is "and no failure" 0 "$(json_field failed)"
+like "the slot's restart is counted" '"restarts":1' "$(ctl status --json)"
+like "the death is logged with its signal and the jobs it held" \
+    "worker [0-9] \\(pid $victim\\) was killed by signal 9 \\(SIGKILL\\), holding 1 job" \
+    "$(cat "$LOG")"
+
+# Results a worker wrote before it died are delivered, not retried: the
+# master is stopped while its one worker answers three jobs and is killed.
+stop_ipcd
+write_conf "workers = 1" "retries = 0"
+start_ipcd 1
+ctl submit sleep 200 > "$T/a.out" 2>&1 &
+a=$!
+wait_for "the first job to start" holding 1
+ctl submit double 21 > "$T/b.out" 2>&1 &
+b=$!
+ctl submit echo '"x"' > "$T/c.out" 2>&1 &
+c=$!
+wait_for "three jobs on the worker" holding 3
+victim=$(busy_pid)
+kill -STOP "$IPCD_PID"
+wait_for "the worker to answer all three" blocked_reading "$victim"
+kill -KILL "$victim"
+kill -CONT "$IPCD_PID"
+wait $a; ra=$?; wait $b; rb=$?; wait $c; rc=$?
+is "the results written before the death all arrive" "0 0 0" "$ra $rb $rc"
+is "each one right" '200 42 "x"' "$(cat "$T/a.out") $(cat "$T/b.out") $(cat "$T/c.out")"
+is "none was retried" 0 "$(json_field retried)"
+
+# With retries = 0 a killed worker's job fails, naming the signal.
+ctl submit sleep 5000 > /dev/null 2> "$T/died.err" &
+sub=$!
+wait_for "the job to start" holding 1
+kill -KILL "$(busy_pid)"
+wait $sub
+is "with retries = 0 the job fails (exit 1)" 1 $?
+like "with worker_died naming the signal" \
+    '^ipcctl: worker_died: worker \(pid [0-9]+\) was killed by signal 9 \(SIGKILL\)$' \
+    "$(cat "$T/died.err")"
+
+# Timeouts: the job gets timeout, its worker is replaced, and another job
+# it held goes to the new worker.
+stop_ipcd
+write_conf "workers = 1" "job_timeout = 400ms"
+start_ipcd 1
+old=$(worker_pids)
+ctl submit sleep 5000 > /dev/null 2> "$T/late.err" &
+late=$!
+wait_for "the slow job to start" holding 1
+ctl submit double 7 > "$T/behind.out" 2>&1 &
+behind=$!
+wait $late
+is "a job past job_timeout fails (exit 1)" 1 $?
+like "with timeout" '^ipcctl: timeout: the job ran past its timeout$' \
+    "$(cat "$T/late.err")"
+wait $behind
+is "the job queued behind it on the same worker is retried" 0 $?
+is "and answered" 14 "$(cat "$T/behind.out")"
+wait_ready 1
+wait_for "the stopped worker to be replaced" pids_changed "$old"
+is "status counts the timeout" 1 "$(json_field timed_out)"
+is "a stopped worker is not a death" 0 "$(json_field deaths)"
+like "the stop is logged" 'a job ran past its timeout; stopping the worker' \
+    "$(cat "$LOG")"
+is "a job may ask for more time" 600 \
+    "$(ctl submit --timeout 3s sleep 600)"
+is "or for none" 500 "$(ctl submit --timeout 0 sleep 500)"
+out=$(ctl submit --timeout=100ms sleep 3000 2>&1)
+is "or for less" "ipcctl: timeout: the job ran past its timeout" "$out"
+like "a bad --timeout is a usage error" "not a time" \
+    "$(ctl submit --timeout 5x double 1 2>&1)"
+
+# Recycling: after max_jobs_per_worker jobs a worker is replaced; no job
+# fails and the pool never empties.
+stop_ipcd
+write_conf "workers = 2" "max_jobs_per_worker = 3"
+start_ipcd
+old=$(worker_pids)
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	[ "$(ctl submit double "$i")" = $((i * 2)) ] && ok=$((ok + 1))
+done
+is "jobs go through while workers are recycled" 12 "$ok"
+wait_ready 2
+wait_for "both workers to be replaced" pids_changed "$old"
+like "recycling is logged" 'answered 3 jobs: replacing it' "$(cat "$LOG")"
+is "recycling is not a death" 0 "$(json_field deaths)"
+like "but counts as a restart" '"restarts":[1-9]' "$(ctl status --json)"
+
+stop_ipcd
+write_conf "workers = 2" "max_worker_age = 1s"
+start_ipcd
+old=$(worker_pids)
+wait_for "workers older than max_worker_age to be replaced" pids_changed "$old"
+like "max_worker_age recycles" 'older than max_worker_age' "$(cat "$LOG")"
+
+stop_ipcd
+write_conf "workers = 2" "max_worker_rss = 4K"
+start_ipcd
+old=$(worker_pids)
+wait_for "workers over max_worker_rss to be replaced" pids_changed "$old"
+like "max_worker_rss recycles" 'more than max_worker_rss' "$(cat "$LOG")"
+is "jobs still go through" 20 "$(ctl submit double 10)"
+
+# Workers that keep dying young: the pool says it is degraded, then heals.
+stop_ipcd
+write_conf "workers = 1"
+start_ipcd 1
+for i in 1 2 3; do
+	wait_ready 1
+	kill -KILL "$(worker_pids)"
+	wait_for "the death to be seen" sh -c \
+	    "! $IPCCTL -s $SOCK status --json | grep -q '\"state\":\"ready\"'"
+done
+is "the pool reports itself degraded" true \
+    "$(ctl status --json | grep -o '"degraded":[a-z]*' | cut -d: -f2)"
+like "ipcctl status says so" '^DEGRADED: ' "$(ctl status)"
+like "and the log" 'workers are dying young' "$(cat "$LOG")"
+wait_ready 1
+wait_for "the pool to heal" sh -c \
+    "$IPCCTL -s $SOCK status --json | grep -q '\"degraded\":false'"
+is "once whole for a while it is healthy again" 20 "$(ctl submit double 10)"
+
+# Status shows each worker's memory and age.
+json=$(ctl status --json)
+like "each worker has an RSS" '"rss":[1-9][0-9]*' "$json"
+like "and an age" '"age_ms":[0-9]' "$json"
+done_testing
