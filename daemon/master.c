@@ -129,7 +129,8 @@ master_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		    "ipcd is shutting down");
 		return;
 	}
-	if (ix->queue.live == 0 && dispatch_now(ix, c, m))
+	if (ix->queue.live == 0 && ix->jobs.waiting == 0 &&
+	    dispatch_now(ix, c, m))
 		return;
 	enqueue(ix, c, m);
 }
