@@ -2,7 +2,7 @@
 # Garbage on the control socket gets an error or a closed connection, and
 # never stops the daemon or disturbs another client's jobs.
 . "$TESTLIB"
-plan 35
+plan 44
 start_ipcd
 before=$(worker_pids | tr '\n' ' ')
 
@@ -82,6 +82,44 @@ while [ $i -lt 40 ]; do
 done
 wait $bench
 is "a pipelining client is undisturbed by 120 bad ones" 0 $?
+
+# A corpus of malformed frames, each on its own connection, while a
+# well-behaved client pipelines jobs: every one is answered with an error
+# or closed, and the good client sees nothing of it.
+ctl bench -n 50000 -w 64 -k 0 > "$T/bench2.out" 2>&1 &
+bench=$!
+# the SUBMIT of the protocol's example: 85 a1 76 01 ... a4 64 61 74 61 15
+body=85a17601a474797065a65355424d4954a26964$(printf 01)a47461736ba6646f75626c65a46461746115
+len=$((${#body} / 2))
+n=0; cut_ok=0; cut_closed=0
+while [ $n -lt "$len" ]; do
+	part=$(printf '%s' "$body" | cut -c1-$((n * 2)))
+	# a header promising the whole body, then only part of it, then EOF
+	out=$(raw -w 0 "hex:$(printf '%08x' "$len")$part")
+	case "$out" in *EOF*|*OPEN*) cut_closed=$((cut_closed + 1)) ;; esac
+	# a frame that holds exactly the cut body: a truncated value
+	if [ $n -gt 0 ]; then
+		out=$(raw -n 1 "hex:$(printf '%08x' "$n")$part")
+		case "$out" in *'"code":"bad_message"'*) cut_ok=$((cut_ok + 1)) ;; esac
+	fi
+	n=$((n + 1))
+done
+is "a SUBMIT cut at every offset, then the client gone: no reply, no harm"     "$len" "$cut_closed"
+is "a SUBMIT cut at every offset inside its frame: bad_message each time"     $((len - 1)) "$cut_ok"
+big=0
+for h in ffffffff fffffffe 80000000 7fffffff 00100001; do
+	out=$(raw -w 2000 "hex:$h")
+	case "$out" in *'"code":"too_large"'*EOF) big=$((big + 1)) ;; esac
+done
+is "lengths near 2^32 and just past max_message: too_large, closed" 5 "$big"
+like "a string header claiming 4 GiB gets bad_message" '"code":"bad_message"'     "$(raw -n 1 hex:00000006dbffffffff41)"
+like "a binary header claiming 4 GiB gets bad_message" '"code":"bad_message"'     "$(raw -n 1 hex:00000006c6ffffffff41)"
+deep=$(printf '81a1%.0s61' $(seq 3000) | head -c 18000)
+like "3000 nested maps get bad_message" '"code":"bad_message"'     "$(raw -n 1 "hex:$(printf '%08x' $((${#deep} / 2 + 1)))${deep}c0")"
+like "a float id gets bad_message" "'id' must be an unsigned integer"     "$(raw -n 1 'json:{"v":1,"type":"SUBMIT","id":1.5,"task":"echo"}')"
+like "a timeout of the wrong type gets bad_message" "'timeout' must be"     "$(raw -n 1 'json:{"v":1,"type":"SUBMIT","id":1,"task":"echo","timeout":"1s"}')"
+wait $bench
+is "the pipelining client got all 50000 results meanwhile" 0 $?
 
 # A client that goes while its jobs wait: they are dropped, not run.
 write_conf "workers = 1" "worker_window = 1"
