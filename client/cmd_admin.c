@@ -1,6 +1,6 @@
 /*
  * ipcctl reload and ipcctl scale N: change the running pool.  Both answer
- * once the pool has its new size.
+ * once the pool has its new size.  ipcctl shutdown: stop ipcd.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,4 +65,21 @@ cmd_scale(struct ctl *ctl, int argc, char **argv)
 		return r;
 	snprintf(done, sizeof(done), "%lu workers", n);
 	return admin_reply(&m, done);
+}
+
+int
+cmd_shutdown(struct ctl *ctl, int argc, char **argv)
+{
+	struct ipc_msg	 m;
+	int		 r;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: ipcctl shutdown\n");
+		return EXIT_USAGE;
+	}
+	if ((r = ctl_connect(ctl)) != 0 ||
+	    (r = ctl_call(ctl, IPC_T_SHUTDOWN, REQ_ID, &m)) != 0)
+		return r;
+	return admin_reply(&m, "stopping");
 }

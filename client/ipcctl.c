@@ -19,6 +19,7 @@ static const struct {
 	{ "ping", cmd_ping, "ping" },
 	{ "reload", cmd_reload, "reload" },
 	{ "scale", cmd_scale, "scale WORKERS" },
+	{ "shutdown", cmd_shutdown, "shutdown" },
 	{ "bench", cmd_bench, "bench [-n jobs] [-w window] [-k warmup] [--json]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))

@@ -56,6 +56,7 @@ int	 cmd_ping(struct ctl *, int, char **);
 int	 cmd_bench(struct ctl *, int, char **);
 int	 cmd_reload(struct ctl *, int, char **);
 int	 cmd_scale(struct ctl *, int, char **);
+int	 cmd_shutdown(struct ctl *, int, char **);
 int	 ctl_print_error(const struct ipc_msg *);
 
 #endif

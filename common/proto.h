@@ -37,6 +37,7 @@ enum ipc_type {
 	IPC_T_PING = 3,
 	IPC_T_RELOAD = 4,
 	IPC_T_SCALE = 5,
+	IPC_T_SHUTDOWN = 6,
 	/* replies, master to client (RESULT and ERROR also worker to master) */
 	IPC_T_RESULT = 32,
 	IPC_T_ERROR = 33,

@@ -96,12 +96,11 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 }
 
 /*
- * RELOAD and SCALE change the pool: only for root, ipcd's user and
- * admin_group, not while stopping, and only while there is room to answer
- * them later.  -1 if refused (the reply is sent) and nothing is changed.
+ * RELOAD, SCALE and SHUTDOWN: only for root, ipcd's user and admin_group,
+ * and not while stopping.  -1 if refused (the reply is sent).
  */
 static int
-pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+admin_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	if (!access_admin(ix, &c->cred)) {
 		log_notice("refused %s from uid %u", proto_type_name(m->type),
@@ -116,6 +115,18 @@ pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		    "ipcd is shutting down");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * RELOAD and SCALE change the pool, and are answered once it has its new
+ * size: only while there is room to remember them.  -1 if refused.
+ */
+static int
+pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (admin_request(ix, c, m) == -1)
+		return -1;
 	if (ix->nwaiters == WAITERS_MAX) {
 		client_reply_error(c, 1, m->id, IPC_E_BUSY,
 		    "%d RELOAD and SCALE requests are already waiting",
@@ -167,6 +178,19 @@ ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	wait_settled(ix, c, m);
 }
 
+/* Stop as on SIGTERM: OK at once, then the drain; the connection ends last. */
+static void
+ctl_shutdown(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	if (admin_request(ix, c, m) == -1)
+		return;
+	log_notice("client %llu (uid %u, pid %ld) asks ipcd to stop",
+	    (unsigned long long)c->serial, c->cred.uid, (long)c->cred.pid);
+	proto_put_request(peer_out(c->peer), peer_max(c->peer), IPC_T_OK,
+	    m->id);
+	master_shutdown(ix);
+}
+
 static const struct {
 	enum ipc_type	 type;
 	void		(*fn)(struct ipcd *, struct client *,
@@ -177,6 +201,7 @@ static const struct {
 	{ IPC_T_PING, ctl_ping },
 	{ IPC_T_RELOAD, ctl_reload },
 	{ IPC_T_SCALE, ctl_scale },
+	{ IPC_T_SHUTDOWN, ctl_shutdown },
 };
 
 static void

@@ -108,9 +108,7 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_notice("received SIG%s", sigabbrev_np(sig));
-	sd_state(ix, "STOPPING");
-	control_close(ix);
-	master_stop(ix);
+	master_shutdown(ix);
 	peer_flush_all(&ix->pb);
 }
 

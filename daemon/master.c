@@ -473,6 +473,15 @@ worker_status(const struct worker *w, const struct timespec *now,
 	ws->age_ms = pool_worker_age_ms(w, now);
 }
 
+/* SIGTERM, SIGINT or SHUTDOWN: no new client, drain, stop. */
+void
+master_shutdown(struct ipcd *ix)
+{
+	sd_state(ix, "STOPPING");
+	control_close(ix);
+	master_stop(ix);
+}
+
 /* The pool's state for a STATUS reply; ws has room for every worker. */
 void
 master_status(struct ipcd *ix, struct ipc_status *st)

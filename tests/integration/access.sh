@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 14
+plan 15
 chmod 755 "$T"		# nobody must reach the socket to be refused by ipcd
 
 # as_nobody ARGS...: ipcctl as nobody:nogroup, with no other group
@@ -35,6 +35,8 @@ like "but not change the pool" \
     '^ipcctl: forbidden: SCALE needs root, ipcd.s user or admin_group' "$out"
 is "(exit 1)" 1 "$rc"
 like "nor reload it" '^ipcctl: forbidden: RELOAD needs' "$(as_nobody reload 2>&1)"
+like "nor stop it" '^ipcctl: forbidden: SHUTDOWN needs' \
+    "$(as_nobody shutdown 2>&1)"
 
 write_conf "socket_mode = 0666" "allow_groups = nogroup" "admin_group = nogroup"
 ctl reload >/dev/null

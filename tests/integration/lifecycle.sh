@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stopping: running jobs drain, queued ones are answered, the socket goes.
 . "$TESTLIB"
-plan 14
+plan 19
 
 wait_running() {
 	_i=0
@@ -73,4 +73,22 @@ wait $sub
 like "a second SIGTERM cuts the drain short" '^ipcctl: shutting_down: ' \
     "$(cat "$T/second.err")"
 is "and ipcd still exits 0" 0 "$IPCD_STATUS"
+
+# ipcctl shutdown: the same drain, asked over the socket.
+write_conf
+start_ipcd
+ctl submit sleep 300 > "$T/shut.out" &
+sub=$!
+wait_running 1
+is "ipcctl shutdown is answered at once" stopping "$(ctl shutdown)"
+wait $sub
+is "the running job still finishes" 300 "$(cat "$T/shut.out")"
+i=0
+while kill -0 "$IPCD_PID" 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 1000 ] || bail "ipcd did not stop"; sleep 0.01
+done
+wait "$IPCD_PID"; rc=$?; IPCD_PID=
+is "then ipcd exits 0" 0 "$rc"
+check "and its socket is gone" test ! -e "$SOCK"
+like "the request is logged" 'asks ipcd to stop' "$(cat "$LOG")"
 done_testing

@@ -392,6 +392,40 @@ submit_timeout(void **state)
 	assert_int_equal(f->m.has_id, 1);
 }
 
+/* RELOAD, SHUTDOWN and SCALE requests, and OK replies, each one way only. */
+static void
+admin_round_trips(void **state)
+{
+	static const enum ipc_type req[] = { IPC_T_RELOAD, IPC_T_SHUTDOWN };
+	struct fx	*f = *state;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+		f->b.off = f->b.len = 0;
+		assert_int_equal(proto_put_request(&f->b, MAX, req[i], 4), 0);
+		assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
+		assert_int_equal(f->m.type, req[i]);
+		assert_int_equal(f->m.id, 4);
+		assert_int_equal(decode_frame(f, IPC_DIR_REPLY),
+		    IPC_E_UNKNOWN_TYPE);
+	}
+	f->b.off = f->b.len = 0;
+	assert_int_equal(proto_put_scale(&f->b, MAX, 5, 3), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
+	assert_int_equal(f->m.type, IPC_T_SCALE);
+	assert_int_equal(f->m.count, 3);
+	f->b.off = f->b.len = 0;
+	assert_int_equal(proto_put_request(&f->b, MAX, IPC_T_SCALE, 5), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_BAD_MESSAGE);
+	assert_string_equal(f->why, "missing key 'count'");
+	f->b.off = f->b.len = 0;
+	assert_int_equal(proto_put_request(&f->b, MAX, IPC_T_OK, 5), 0);
+	assert_int_equal(decode_frame(f, IPC_DIR_REPLY), IPC_E_NONE);
+	assert_int_equal(f->m.type, IPC_T_OK);
+	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_UNKNOWN_TYPE);
+	assert_string_equal(proto_type_name(IPC_T_SHUTDOWN), "SHUTDOWN");
+}
+
 static void
 submit_big_id(void **state)
 {
@@ -1472,6 +1506,7 @@ main(void)
 		T(submit_without_data),
 		T(submit_big_id),
 		T(submit_timeout),
+		T(admin_round_trips),
 		T(status_request_round_trip),
 		T(ping_round_trip),
 		T(result_to_client),
