@@ -35,7 +35,7 @@ static int	parse_path(struct config *, const struct key *, const char *,
 		    char *, size_t);
 static int	parse_level(struct config *, const struct key *, const char *,
 		    char *, size_t);
-static int	parse_group(struct config *, const struct key *, const char *,
+static int	parse_id(struct config *, const struct key *, const char *,
 		    char *, size_t);
 static int	parse_ids(struct config *, const struct key *, const char *,
 		    char *, size_t);
@@ -46,9 +46,11 @@ static int	parse_duration(struct config *, const struct key *,
 
 #define OFF(f)	offsetof(struct config, f)
 
-/* parse_group sets the int flag just before the id it fills in. */
+/* parse_id sets the int flag just before the id it fills in. */
 _Static_assert(OFF(socket_group) == OFF(socket_group_set) + sizeof(int),
     "socket_group_set must precede socket_group");
+_Static_assert(OFF(socket_owner) == OFF(socket_owner_set) + sizeof(int),
+    "socket_owner_set must precede socket_owner");
 _Static_assert(OFF(admin_group) == OFF(admin_group_set) + sizeof(int),
     "admin_group_set must precede admin_group");
 _Static_assert(OFF(worker_group) == OFF(worker_group_set) + sizeof(int),
@@ -69,8 +71,9 @@ static const struct key keys[] = {
 	{ "socket", parse_path, OFF(socket), 0, 0 },
 	{ "socket_mode", parse_mode, OFF(socket_mode), 0, 07777 },
 	{ "log_level", parse_level, OFF(log_level), 0, 0 },
-	{ "socket_group", parse_group, OFF(socket_group), 0, 0 },
-	{ "admin_group", parse_group, OFF(admin_group), 0, 0 },
+	{ "socket_owner", parse_id, OFF(socket_owner), 0, 0 },
+	{ "socket_group", parse_id, OFF(socket_group), 1, 0 },
+	{ "admin_group", parse_id, OFF(admin_group), 1, 0 },
 	{ "allow_users", parse_ids, OFF(allow_users), 0, 0 },
 	{ "allow_groups", parse_ids, OFF(allow_groups), 1, 0 },
 	{ "retries", parse_uint, OFF(retries), 0, 100 },
@@ -81,7 +84,7 @@ static const struct key keys[] = {
 	{ "max_worker_age", parse_duration, OFF(max_worker_age), 0,
 	    30 * DAY_MS },
 	{ "worker_user", parse_user, OFF(worker_user), 0, 0 },
-	{ "worker_group", parse_group, OFF(worker_group), 0, 0 },
+	{ "worker_group", parse_id, OFF(worker_group), 1, 0 },
 	{ "limit_nofile", parse_uint, OFF(limit_nofile), 0, 1048576 },
 	{ "limit_as", parse_size, OFF(limit_as), 0, SIZE64 },
 	{ "limit_cpu", parse_uint, OFF(limit_cpu), 0, 31 * 24 * 3600 },
@@ -296,8 +299,9 @@ lookup_id(const char *s, int group, uint32_t *id)
 	return 0;
 }
 
+/* One user (min 0) or group (min 1), or empty for unset. */
 static int
-parse_group(struct config *c, const struct key *k, const char *v, char *err,
+parse_id(struct config *c, const struct key *k, const char *v, char *err,
     size_t errlen)
 {
 	uint32_t id;
@@ -306,8 +310,9 @@ parse_group(struct config *c, const struct key *k, const char *v, char *err,
 		*(int *)((char *)c + k->off - sizeof(int)) = 0;
 		return 0;
 	}
-	if (lookup_id(v, 1, &id) == -1) {
-		snprintf(err, errlen, "%s: no group '%s'", k->name, v);
+	if (lookup_id(v, k->min, &id) == -1) {
+		snprintf(err, errlen, "%s: no %s '%s'", k->name,
+		    k->min ? "group" : "user", v);
 		return -1;
 	}
 	*(uint32_t *)((char *)c + k->off) = id;

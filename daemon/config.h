@@ -35,6 +35,8 @@ struct config {
 	uint32_t	 max_message;
 	unsigned	 drain_timeout;		/* seconds */
 	int		 log_level;
+	int		 socket_owner_set;
+	uint32_t	 socket_owner;
 	int		 socket_group_set;
 	uint32_t	 socket_group;
 	struct idlist	 allow_users;

@@ -449,8 +449,11 @@ control_bind(const struct config *conf)
 	old = umask(~mode & 0777);
 	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (r == -1 || chmod(path, mode) == -1 || (conf->socket_group_set &&
-	    chown(path, (uid_t)-1, conf->socket_group) == -1) ||
+	if (r == -1 || chmod(path, mode) == -1 ||
+	    ((conf->socket_owner_set || conf->socket_group_set) &&
+	    chown(path, conf->socket_owner_set ? conf->socket_owner :
+	    (uid_t)-1, conf->socket_group_set ? conf->socket_group :
+	    (gid_t)-1) == -1) ||
 	    listen(fd, SOMAXCONN) == -1) {
 		r = errno;
 		close(fd);

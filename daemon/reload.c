@@ -24,10 +24,15 @@ keep_restart_only(const struct config *cur, struct config *next)
 		log_warnx("reload: max_message takes effect at the next start;"
 		    " still %u", cur->max_message);
 	if (cur->socket_group_set != next->socket_group_set ||
-	    cur->socket_group != next->socket_group)
-		log_warnx("reload: socket_group takes effect at the next start");
+	    cur->socket_group != next->socket_group ||
+	    cur->socket_owner_set != next->socket_owner_set ||
+	    cur->socket_owner != next->socket_owner)
+		log_warnx("reload: socket_owner and socket_group take effect "
+		    "at the next start");
 	next->socket_group_set = cur->socket_group_set;
 	next->socket_group = cur->socket_group;
+	next->socket_owner_set = cur->socket_owner_set;
+	next->socket_owner = cur->socket_owner;
 	memcpy(next->socket, cur->socket, sizeof(next->socket));
 	next->socket_mode = cur->socket_mode;
 	next->max_message = cur->max_message;

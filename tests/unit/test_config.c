@@ -657,7 +657,10 @@ access_keys(void **state)
 	struct fx	*f = *state;
 
 	assert_int_equal(load(f, "[ipcd]\nallow_users = root, 65534 0\n"
-	    "allow_groups = root\nadmin_group = 0\nsocket_group = root\n"), 0);
+	    "allow_groups = root\nadmin_group = 0\nsocket_group = root\n"
+	    "socket_owner = root\n"), 0);
+	assert_int_equal(f->c.socket_owner_set, 1);
+	assert_int_equal(f->c.socket_owner, 0);
 	assert_int_equal(f->c.allow_users.n, 3);
 	assert_int_equal(f->c.allow_users.id[0], 0);
 	assert_int_equal(f->c.allow_users.id[1], 65534);
@@ -694,6 +697,8 @@ access_unknown_names(void **state)
 	    "admin_group: no group 'nosuchgroup-x'");
 	expect_error(f, "[ipcd]\nsocket_group = 12x\n", 2,
 	    "socket_group: no group '12x'");
+	expect_error(f, "[ipcd]\nsocket_owner = nosuchuser-x\n", 2,
+	    "socket_owner: no user 'nosuchuser-x'");
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
