@@ -76,6 +76,29 @@ jobs_get(struct jobs *j, uint64_t id)
 	return job;
 }
 
+/*
+ * Keep a copy of the job's TASK frame, in a buffer sized to it (not to
+ * the 4 KiB a growing buffer starts with: there is one per running job).
+ */
+int
+jobs_set_task(struct job *job, const void *frame, size_t n)
+{
+	struct buf	*b = &job->task;
+	size_t		 cap = (n + 63) & ~(size_t)63;
+	uint8_t		*p;
+
+	if (b->cap < n) {
+		if ((p = realloc(b->data, cap)) == NULL)
+			return -1;
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data, frame, n);
+	b->off = 0;
+	b->len = n;
+	return 0;
+}
+
 uint64_t
 jobs_id(const struct jobs *j, const struct job *job)
 {

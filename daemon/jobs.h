@@ -65,6 +65,7 @@ struct job	*jobs_get(struct jobs *, uint64_t);
 void		 jobs_del(struct jobs *, struct job *);
 struct job	*jobs_at(struct jobs *, uint32_t);
 uint64_t	 jobs_id(const struct jobs *, const struct job *);
+int		 jobs_set_task(struct job *, const void *, size_t);
 void		 jobs_wait(struct jobs *, struct job *);
 struct job	*jobs_first_waiting(struct jobs *);
 void		 jobs_assign(struct jobs *, struct job *, int);

@@ -56,7 +56,7 @@ put_task(struct ipcd *ix, struct buf *out, struct job *job, uint64_t id,
 	if (proto_put_task(out, ix->conf.max_message, id, m->task,
 	    &m->data) == -1)
 		return -1;
-	if (buf_append(&job->task, buf_head(out) + before,
+	if (jobs_set_task(job, buf_head(out) + before,
 	    buf_avail(out) - before) == -1) {
 		out->len = out->off + before;
 		return -1;
@@ -185,7 +185,7 @@ unqueue(struct ipcd *ix, const struct qent *e, const uint8_t *frame, int i)
 	if (jobs_add(&ix->jobs, e->client, e->cid, i, &id) == -1)
 		return NULL;
 	job = jobs_get(&ix->jobs, id);
-	if (buf_append(&job->task, frame, e->len) == -1) {
+	if (jobs_set_task(job, frame, e->len) == -1) {
 		jobs_del(&ix->jobs, job);
 		return NULL;
 	}

@@ -336,7 +336,12 @@ jobs_task_kept(void **state)
 	jobs_init(&j);
 	a = add(&j, CA, 1, 0);
 	job = jobs_get(&j, a);
-	assert_int_equal(buf_append(&job->task, "frame", 5), 0);
+	assert_int_equal(jobs_set_task(job, "frame", 5), 0);
+	assert_int_equal(job->task.cap, 64);
+	assert_memory_equal(buf_head(&job->task), "frame", 5);
+	assert_int_equal(jobs_set_task(job, "longer frame", 12), 0);
+	assert_int_equal(job->task.cap, 64);
+	assert_memory_equal(buf_head(&job->task), "longer frame", 12);
 	job->tries = 3;
 	job->deadline = 99;
 	assert_int_equal(jobs_id(&j, job), a);
