@@ -159,7 +159,7 @@ void	 master_check_drained(struct ipcd *);
 int	 supervise_start(struct ipcd *);
 void	 supervise_free(struct ipcd *);
 void	 supervise_job_sent(struct ipcd *, struct job *);
-void	 supervise_retry(struct ipcd *, struct job *, const char *);
+void	 supervise_retry(struct ipcd *, struct job *, const char *, int);
 void	 supervise_worker_lost(struct ipcd *, struct worker *, const char *);
 void	 supervise_worker_answered(struct ipcd *, struct worker *);
 int	 supervise_degraded(const struct ipcd *);

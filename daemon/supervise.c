@@ -57,10 +57,12 @@ supervise_job_sent(struct ipcd *ix, struct job *job)
 
 /*
  * The job's worker is gone (text says how): send the job again later, or
- * answer worker_died if it has been tried enough.
+ * answer worker_died if it has been tried enough.  A try is counted unless
+ * charge is 0: the worker was stopped for another job's sake.
  */
 void
-supervise_retry(struct ipcd *ix, struct job *job, const char *text)
+supervise_retry(struct ipcd *ix, struct job *job, const char *text,
+    int charge)
 {
 	struct client	*c = job->client;
 	struct worker	*w = &ix->workers[job->worker];
@@ -71,7 +73,8 @@ supervise_retry(struct ipcd *ix, struct job *job, const char *text)
 		client_unref(c);
 		return;
 	}
-	if (job->tries >= ix->conf.retries) {
+	if (ix->conf.retries == 0 ||
+	    (charge && job->tries >= ix->conf.retries)) {
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
@@ -79,7 +82,7 @@ supervise_retry(struct ipcd *ix, struct job *job, const char *text)
 		return;
 	}
 	w->jobs--;
-	job->tries++;
+	job->tries += charge ? 1 : 0;
 	job->deadline = 0;
 	ix->retried++;
 	jobs_wait(&ix->jobs, job);
@@ -95,7 +98,7 @@ supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
 	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
 		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
 		    job->worker == (int)w->slot)
-			supervise_retry(ix, job, text);
+			supervise_retry(ix, job, text, 1);
 	master_pump(ix);
 	master_check_drained(ix);
 }
@@ -129,7 +132,7 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 			master_job_fail(ix, job, IPC_E_TIMEOUT,
 			    "the job ran past its timeout");
 		} else
-			supervise_retry(ix, job, text);
+			supervise_retry(ix, job, text, 0);
 	}
 }
 

@@ -4,7 +4,7 @@
 # replaced, results written before a death are delivered, workers are
 # recycled, and a pool whose workers keep dying says it is degraded.
 . "$TESTLIB"
-plan 36
+plan 39
 
 # wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds
 wait_for() {
@@ -119,6 +119,24 @@ out=$(ctl submit --timeout=100ms sleep 3000 2>&1)
 is "or for less" "ipcctl: timeout: the job ran past its timeout" "$out"
 like "a bad --timeout is a usage error" "not a time" \
     "$(ctl submit --timeout 5x double 1 2>&1)"
+
+# A job stuck behind two hung jobs in turn is sent again twice, and that
+# uses none of its tries: it did not cause the stops.
+ctl submit --timeout 300ms sleep 5000 >/dev/null 2>&1 &
+h1=$!
+wait_for "the first hung job to start" holding 1
+ctl submit --timeout 300ms sleep 5000 >/dev/null 2>&1 &
+h2=$!
+wait_for "the second behind it" holding 2
+ctl submit double 8 > "$T/innocent.out" 2>&1 &
+innocent=$!
+wait_for "the third behind them" holding 3
+wait $innocent
+is "a job behind two hung ones still gets its result" 0 $?
+is "which is right" 16 "$(cat "$T/innocent.out")"
+wait $h1 $h2
+is "both hung jobs timed out, as did two before them" 4 \
+    "$(json_field timed_out)"
 
 # Recycling: after max_jobs_per_worker jobs a worker is replaced; no job
 # fails and the pool never empties.
