@@ -147,6 +147,7 @@ void	 master_submit(struct ipcd *, struct client *,
 void	 master_client_gone(struct ipcd *, struct client *);
 void	 master_stop(struct ipcd *);
 void	 master_shutdown(struct ipcd *);
+void	 master_fail_all(struct ipcd *);
 void	 master_status(struct ipcd *, struct ipc_status *);
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);

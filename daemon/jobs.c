@@ -142,7 +142,7 @@ jobs_del(struct jobs *j, struct job *job)
 	if (++job->gen == 0)
 		job->gen = 1;
 	job->task.off = job->task.len = 0;
-	buf_trim(&job->task, 64 * 1024);
+	buf_trim(&job->task, 1024);
 	job->next = j->free_head;
 	j->free_head = slot;
 	j->running--;

@@ -366,22 +366,38 @@ master_check_drained(struct ipcd *ix)
 		pool_close(ix);
 }
 
-static void
-drain_due(evutil_socket_t fd, short what, void *arg)
+/* Stopping: answer every job still running or waiting shutting_down. */
+void
+master_fail_all(struct ipcd *ix)
 {
-	struct ipcd	*ix = arg;
 	struct job	*job;
 	uint32_t	 i;
 
-	(void)fd;
-	(void)what;
-	log_warnx("drain timeout: %u jobs still running are cancelled",
-	    ix->jobs.running);
 	for (i = 0; i < ix->jobs.n; i++)
 		if ((job = jobs_at(&ix->jobs, i)) != NULL)
 			master_job_fail(ix, job, IPC_E_SHUTTING_DOWN,
 			    "ipcd stopped before the job finished");
+}
+
+/* The drain is over: cancel what still runs and let the workers go. */
+static void
+drain_end(struct ipcd *ix)
+{
+	if (ix->jobs.running > 0)
+		log_warnx("drain timeout: %u jobs still running are "
+		    "cancelled", ix->jobs.running);
+	master_fail_all(ix);
 	pool_close(ix);
+}
+
+static void
+drain_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)fd;
+	(void)what;
+	drain_end(ix);
 	peer_flush_all(&ix->pb);
 }
 
@@ -454,7 +470,7 @@ master_stop(struct ipcd *ix)
 	}
 	ix->ev_drain = evtimer_new(ix->base, drain_due, ix);
 	if (ix->ev_drain == NULL || evtimer_add(ix->ev_drain, &tv) == -1)
-		drain_due(-1, 0, ix);
+		drain_end(ix);
 }
 
 static void

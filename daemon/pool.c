@@ -92,16 +92,16 @@ backoff_grow(struct ipcd *ix)
 		ix->backoff_ms = RESPAWN_MAX_MS;
 }
 
-/* Start a worker in every empty slot; try again later if one fails. */
+/*
+ * Start a worker in every empty slot; try again later if one fails.  No
+ * flush here: this runs inside clients' callbacks too (SCALE, RELOAD).
+ */
 static void
-respawn_due(evutil_socket_t fd, short what, void *arg)
+respawn_fill(struct ipcd *ix)
 {
-	struct ipcd	*ix = arg;
 	unsigned	 i;
 	int		 failed = 0;
 
-	(void)fd;
-	(void)what;
 	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
 		if (ix->workers[i].state == W_EMPTY &&
 		    pool_spawn(ix, &ix->workers[i]) == -1)
@@ -110,6 +110,16 @@ respawn_due(evutil_socket_t fd, short what, void *arg)
 		backoff_grow(ix);
 		respawn_arm(ix);
 	}
+}
+
+static void
+respawn_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct ipcd	*ix = arg;
+
+	(void)fd;
+	(void)what;
+	respawn_fill(ix);
 	peer_flush_all(&ix->pb);
 }
 
@@ -125,7 +135,7 @@ respawn_later(struct ipcd *ix, struct worker *w)
 	else
 		backoff_grow(ix);
 	if (ix->backoff_ms == 0) {
-		respawn_due(-1, 0, ix);
+		respawn_fill(ix);
 		return;
 	}
 	if (!evtimer_pending(ix->ev_respawn, NULL))
@@ -213,7 +223,7 @@ reaped(struct ipcd *ix, struct worker *w, pid_t pid, int status)
 		return;
 	w->restarts++;
 	if (w->asked)
-		respawn_due(-1, 0, ix);
+		respawn_fill(ix);
 	else
 		respawn_later(ix, w);
 }
@@ -230,8 +240,11 @@ pool_reap(struct ipcd *ix)
 		if ((w = worker_by_pid(ix, pid)) != NULL)
 			reaped(ix, w, pid, status);
 	pool_trim(ix);
-	if (ix->stopping && pool_all_reaped(ix))
+	if (ix->stopping && pool_all_reaped(ix)) {
+		/* jobs waiting to be sent again have no worker left */
+		master_fail_all(ix);
 		event_base_loopexit(ix->base, NULL);
+	}
 	master_settle(ix);
 }
 
@@ -370,7 +383,7 @@ pool_resize(struct ipcd *ix, unsigned n)
 	if (n > ix->nslots)
 		ix->nslots = n;
 	pool_trim(ix);
-	respawn_due(-1, 0, ix);
+	respawn_fill(ix);
 }
 
 /* Has the pool reached its size: n workers ready and none going? */

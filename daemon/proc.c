@@ -32,6 +32,20 @@ static const char *const child_unset[] = {
 	"WATCHDOG_PID", "WATCHDOG_USEC"
 };
 
+/* Close every descriptor above the channel: no other socket of the master's. */
+static void
+close_above_channel(void)
+{
+	long	 fd, max;
+
+	if (close_range(IPC_CHANNEL_FD + 1, ~0U, 0) == 0)
+		return;
+	if ((max = sysconf(_SC_OPEN_MAX)) < 0)
+		max = 65536;
+	for (fd = IPC_CHANNEL_FD + 1; fd < max; fd++)
+		(void)close((int)fd);
+}
+
 static void __attribute__((noreturn))
 proc_child(const struct config *conf, pid_t parent, int fd,
     void (*fn)(int, const struct config *))
@@ -52,7 +66,7 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 			_exit(1);
 	} else if (fcntl(fd, F_SETFD, 0) == -1)
 		_exit(1);
-	close_range(IPC_CHANNEL_FD + 1, ~0U, 0);
+	close_above_channel();
 	for (i = 0; i < sizeof(child_unset) / sizeof(child_unset[0]); i++)
 		unsetenv(child_unset[i]);
 	if (privs_drop(conf) == -1)

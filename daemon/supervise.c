@@ -103,9 +103,28 @@ supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
 	master_check_drained(ix);
 }
 
+/* Answer w's jobs that are past their deadline with timeout. */
+static void
+fail_late(struct ipcd *ix, struct worker *w, uint64_t now)
+{
+	struct job	*job;
+	uint32_t	 i;
+
+	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
+		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
+		    job->worker == (int)w->slot && job->deadline != 0 &&
+		    job->deadline <= now) {
+			ix->timed_out++;
+			master_job_fail(ix, job, IPC_E_TIMEOUT,
+			    "the job ran past its timeout");
+		}
+}
+
 /*
  * A job on w is past its deadline.  Take what w has already written, then
- * stop it: its late jobs get timeout, the others go to other workers.
+ * stop it: its late jobs get timeout, the others go to other workers.  A
+ * worker whose channel has already ended is on its way out: only its late
+ * jobs are answered now, the rest when it is reaped.
  */
 static void
 worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
@@ -114,6 +133,10 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 	char		 text[128];
 	uint32_t	 i;
 
+	if (w->peer == NULL && w->state == W_EXITING) {
+		fail_late(ix, w, now);
+		return;
+	}
 	pool_set_state(w, W_EXITING);	/* no new job while draining */
 	if (w->peer != NULL)
 		peer_drain(w->peer);
@@ -121,19 +144,13 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 	    "stopping the worker", w->slot, (long)w->pid);
 	w->asked = 1;
 	pool_stop_worker(w, SIGTERM);
+	fail_late(ix, w, now);
 	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
 	    "job on it ran past its timeout", (long)w->pid);
-	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++) {
-		if ((job = jobs_at(&ix->jobs, i)) == NULL ||
-		    job->worker != (int)w->slot)
-			continue;
-		if (job->deadline != 0 && job->deadline <= now) {
-			ix->timed_out++;
-			master_job_fail(ix, job, IPC_E_TIMEOUT,
-			    "the job ran past its timeout");
-		} else
+	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
+		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
+		    job->worker == (int)w->slot)
 			supervise_retry(ix, job, text, 0);
-	}
 }
 
 /* The earliest deadline has come: deal with every late job's worker. */

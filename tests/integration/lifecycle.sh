@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stopping: running jobs drain, queued ones are answered, the socket goes.
 . "$TESTLIB"
-plan 19
+plan 22
 
 wait_running() {
 	_i=0
@@ -91,4 +91,22 @@ wait "$IPCD_PID"; rc=$?; IPCD_PID=
 is "then ipcd exits 0" 0 "$rc"
 check "and its socket is gone" test ! -e "$SOCK"
 like "the request is logged" 'asks ipcd to stop' "$(cat "$LOG")"
+
+# Stopping with a job waiting to be sent again and no worker left: the job
+# still gets an answer.
+write_conf "workers = 1"
+start_ipcd 1
+ctl submit --timeout 500ms sleep 5000 >/dev/null 2>&1 &
+hung=$!
+wait_running 1
+ctl submit double 3 > /dev/null 2> "$T/orphan.err" &
+orphan=$!
+wait_running 2
+kill -TERM "$IPCD_PID"
+wait $orphan
+is "a job whose worker was stopped while ipcd stops fails (exit 1)" 1 $?
+like "with shutting_down" '^ipcctl: shutting_down: ' "$(cat "$T/orphan.err")"
+wait $hung
+stop_ipcd
+is "and ipcd exits 0" 0 "$IPCD_STATUS"
 done_testing

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reload and resize while jobs flow: none is lost or failed.
 . "$TESTLIB"
-plan 23
+plan 25
 
 # ready_is N: poll until exactly N workers are listed, all ready
 listed() { ctl status --json | grep -o '"state":"[a-z]*"' | sort | uniq -c | tr -s ' '; }
@@ -81,6 +81,19 @@ ctl scale 2 >/dev/null
 
 out=$(raw -n 1 'json:{"v":1,"type":"SCALE","id":5,"count":0}')
 like "SCALE to 0 workers gets bad_data" '"id":5,"code":"bad_data"' "$out"
+
+# Admin scripts that send STATUS and SCALE and hang up at once: the pool
+# changes while their replies cannot be written, and nothing breaks.
+i=0
+while [ $i -lt 20 ]; do
+	raw -w 0 'json:{"v":1,"type":"STATUS","id":1}' \
+	    "json:{\"v\":1,\"type\":\"SCALE\",\"id\":2,\"count\":$((i % 2 + 2))}" \
+	    >/dev/null 2>&1
+	i=$((i + 1))
+done
+is "clients gone mid-SCALE leave the daemon serving" 20 \
+    "$(ctl submit double 10)"
+is "and the pool settles" "2 workers" "$(ctl scale 2)"
 
 # Started with -s: a reload keeps that socket and does not warn about it.
 stop_ipcd
