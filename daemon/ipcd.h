@@ -164,6 +164,7 @@ void	 supervise_retry(struct ipcd *, struct job *, const char *, int);
 void	 supervise_worker_lost(struct ipcd *, struct worker *, const char *);
 void	 supervise_worker_answered(struct ipcd *, struct worker *);
 int	 supervise_degraded(const struct ipcd *);
+void	 supervise_healthy(struct ipcd *);
 uint64_t supervise_now_ms(void);
 
 /* reload.c */

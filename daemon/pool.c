@@ -86,9 +86,10 @@ respawn_arm(struct ipcd *ix)
 static void
 backoff_grow(struct ipcd *ix)
 {
-	if (ix->backoff_ms == 0)
+	if (ix->backoff_ms == 0) {
 		ix->backoff_ms = RESPAWN_MIN_MS;
-	else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
+		sd_send_status(ix);	/* degraded: say so now */
+	} else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
 		ix->backoff_ms = RESPAWN_MAX_MS;
 }
 
@@ -131,7 +132,7 @@ respawn_later(struct ipcd *ix, struct worker *w)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - w->started.tv_sec >= 2)
-		ix->backoff_ms = 0;
+		supervise_healthy(ix);
 	else
 		backoff_grow(ix);
 	if (ix->backoff_ms == 0) {

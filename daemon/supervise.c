@@ -220,6 +220,18 @@ recycle_due(struct ipcd *ix, struct worker *w, const struct timespec *now,
 	return 1;
 }
 
+/* Respawns need no more back-off; if the pool was degraded, say so now. */
+void
+supervise_healthy(struct ipcd *ix)
+{
+	if (ix->backoff_ms == 0)
+		return;
+	ix->backoff_ms = 0;
+	log_notice("pool healthy again: %u of %u workers ready", ix->nready,
+	    ix->nworkers);
+	sd_send_status(ix);
+}
+
 /* A pool that was dying young and has stayed whole is healthy again. */
 static void
 health_check(struct ipcd *ix, const struct timespec *now)
@@ -231,8 +243,7 @@ health_check(struct ipcd *ix, const struct timespec *now)
 	for (i = 0; i < ix->nworkers; i++)
 		if (pool_worker_age_ms(&ix->workers[i], now) < HEALTHY_MS)
 			return;
-	ix->backoff_ms = 0;
-	log_notice("pool healthy again: %u workers ready", ix->nready);
+	supervise_healthy(ix);
 }
 
 static void

@@ -3,7 +3,7 @@
 # WATCHDOG on a NOTIFY_SOCKET listener, and socket activation through
 # systemd-socket-activate.
 . "$TESTLIB"
-plan 13
+plan 15
 
 # seen PATTERN: poll until the listener has printed a matching line
 seen() {
@@ -31,6 +31,18 @@ check "SIGHUP sends RELOADING=1" seen '^RELOADING=1 \| MONOTONIC_USEC=[0-9]+ \| 
 check "then READY=1 again" seen 'READY=1.*' 
 is "RELOADING is followed by READY" "READY=1" \
     "$(grep -A1 '^RELOADING=1' "$T/notify.out" | sed -n 2p | cut -d' ' -f1)"
+# Workers that keep dying young: systemd hears of it at once, and again
+# when the pool is healthy.
+for n in 1 2 3; do
+	wait_ready 2
+	kill -KILL $(worker_pids)
+done
+check "a pool dying young says DEGRADED at once" seen '^STATUS=DEGRADED'
+healed() {	# a plain STATUS line after the DEGRADED one
+	sed -n '/^STATUS=DEGRADED/,$p' "$T/notify.out" | grep -q '^STATUS=2 workers'
+}
+i=0; while ! healed && [ $i -lt 1000 ]; do i=$((i + 1)); sleep 0.01; done
+check "and when it is healthy again" healed
 stop_ipcd TERM
 check "SIGTERM sends STOPPING=1" seen '^STOPPING=1'
 kill "$listener"
