@@ -1,6 +1,6 @@
 /*
- * The control socket: accepts clients and answers their requests, one
- * small handler per message type.  A client that misbehaves gets an ERROR
+ * The control socket: accepts clients, checks who they are, and hands
+ * their requests to control_req.c.  A client that misbehaves gets an ERROR
  * and, for a framing error, loses its connection; nothing else is affected.
  */
 #include <sys/socket.h>
@@ -54,170 +54,11 @@ client_unref(struct client *c)
 		free(c);
 }
 
-/* A job, unless the connection holds max_jobs_per_client requests already. */
-static void
-ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	unsigned	 max = ix->conf.max_jobs_per_client;
-
-	if (max != 0 && c->refs >= max) {
-		client_reply_error(c, 1, m->id, IPC_E_BUSY,
-		    "too many jobs outstanding on this connection "
-		    "(%u, max_jobs_per_client)", c->refs);
-		return;
-	}
-	master_submit(ix, c, m);
-}
-
-static void
-ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	struct ipc_status st;
-
-	memset(&st, 0, sizeof(st));
-	if ((st.workers = calloc(ix->nslots, sizeof(*st.workers))) == NULL) {
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
-		return;
-	}
-	master_status(ix, &st);
-	if (proto_put_status(peer_out(c->peer), peer_max(c->peer), m->id,
-	    &st) == -1)
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
-		    "status does not fit in a message");
-	free(st.workers);
-}
-
-static void
-ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	(void)ix;
-	proto_put_request(peer_out(c->peer), peer_max(c->peer), IPC_T_PONG,
-	    m->id);
-}
-
-/*
- * RELOAD, SCALE and SHUTDOWN: only for root, ipcd's user and admin_group,
- * and not while stopping.  -1 if refused (the reply is sent).
- */
-static int
-admin_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	if (!access_admin(ix, &c->cred)) {
-		log_notice("refused %s from uid %u", proto_type_name(m->type),
-		    c->cred.uid);
-		client_reply_error(c, 1, m->id, IPC_E_FORBIDDEN,
-		    "%s needs root, ipcd's user or admin_group",
-		    proto_type_name(m->type));
-		return -1;
-	}
-	if (ix->stopping) {
-		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
-		    "ipcd is shutting down");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * RELOAD and SCALE change the pool, and are answered once it has its new
- * size: only while there is room to remember them.  -1 if refused.
- */
-static int
-pool_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	if (admin_request(ix, c, m) == -1)
-		return -1;
-	if (ix->nwaiters == WAITERS_MAX) {
-		client_reply_error(c, 1, m->id, IPC_E_BUSY,
-		    "%d RELOAD and SCALE requests are already waiting",
-		    WAITERS_MAX);
-		return -1;
-	}
-	return 0;
-}
-
-static void
-wait_settled(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	if (master_wait_settled(ix, c, m->id) == -1)	/* pool_request checked */
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
-		    "too many waiting requests");
-}
-
-/* Reload the config file; the reply comes when the pool has its new size. */
-static void
-ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	char	 err[CONFIG_ERR_MAX + 128];
-
-	if (pool_request(ix, c, m) == -1)
-		return;
-	log_notice("client %llu asks for a reload",
-	    (unsigned long long)c->serial);
-	if (master_reload(ix, err, sizeof(err)) == -1) {
-		client_reply_error(c, 1, m->id, IPC_E_BAD_CONFIG, "%s", err);
-		return;
-	}
-	wait_settled(ix, c, m);
-}
-
-/* Change the worker count until the next reload. */
-static void
-ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	if (pool_request(ix, c, m) == -1)
-		return;
-	if (m->count < 1 || m->count > WORKERS_MAX) {
-		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA,
-		    "count must be 1 to %d", WORKERS_MAX);
-		return;
-	}
-	ix->conf.workers = (unsigned)m->count;
-	if (ix->conf.workers != ix->nworkers)
-		pool_resize(ix, ix->conf.workers);
-	wait_settled(ix, c, m);
-}
-
-/* Stop as on SIGTERM: OK at once, then the drain; the connection ends last. */
-static void
-ctl_shutdown(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
-{
-	if (admin_request(ix, c, m) == -1)
-		return;
-	log_notice("client %llu (uid %u, pid %ld) asks ipcd to stop",
-	    (unsigned long long)c->serial, c->cred.uid, (long)c->cred.pid);
-	proto_put_request(peer_out(c->peer), peer_max(c->peer), IPC_T_OK,
-	    m->id);
-	master_shutdown(ix);
-}
-
-static const struct {
-	enum ipc_type	 type;
-	void		(*fn)(struct ipcd *, struct client *,
-			    const struct ipc_msg *);
-} handlers[] = {
-	{ IPC_T_SUBMIT, ctl_submit },
-	{ IPC_T_STATUS, ctl_status },
-	{ IPC_T_PING, ctl_ping },
-	{ IPC_T_RELOAD, ctl_reload },
-	{ IPC_T_SCALE, ctl_scale },
-	{ IPC_T_SHUTDOWN, ctl_shutdown },
-};
-
 static void
 client_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 {
-	struct client	*c = arg;
-	size_t		 i;
-
 	(void)p;
-	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (handlers[i].type == m->type) {
-			handlers[i].fn(c->ix, c, m);
-			return;
-		}
-	client_reply_error(c, m->has_id, m->id, IPC_E_UNKNOWN_TYPE,
-	    "no handler for this message type");
+	control_request(arg, m);
 }
 
 static void

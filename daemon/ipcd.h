@@ -139,7 +139,7 @@ struct ipcd {
 	struct event		*ev_signals[4];
 };
 
-/* master.c: jobs in and out, the queue, stopping */
+/* master.c: jobs in and out, the queue; master_stop.c: stopping */
 extern const struct peer_ops master_worker_ops;
 int	 master_start(struct ipcd *);
 void	 master_submit(struct ipcd *, struct client *,
@@ -151,6 +151,7 @@ void	 master_fail_all(struct ipcd *);
 void	 master_status(struct ipcd *, struct ipc_status *);
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);
+void	 master_answer_waiters(struct ipcd *, enum ipc_err);
 void	 master_pump(struct ipcd *);
 void	 master_job_fail(struct ipcd *, struct job *, enum ipc_err,
 	    const char *);
@@ -199,6 +200,9 @@ int	 control_listen(struct ipcd *, char *, size_t);
 void	 control_close(struct ipcd *);
 void	 control_close_clients(struct ipcd *);
 void	 client_unref(struct client *);
+
+/* control_req.c */
+void	 control_request(struct client *, const struct ipc_msg *);
 void	 client_reply_error(struct client *, int, uint64_t, enum ipc_err,
 	    const char *, ...) __attribute__((format(printf, 5, 6)));
 
