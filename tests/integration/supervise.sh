@@ -4,7 +4,7 @@
 # replaced, results written before a death are delivered, workers are
 # recycled, and a pool whose workers keep dying says it is degraded.
 . "$TESTLIB"
-plan 39
+plan 42
 
 # wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds
 wait_for() {
@@ -137,6 +137,19 @@ is "which is right" 16 "$(cat "$T/innocent.out")"
 wait $h1 $h2
 is "both hung jobs timed out, as did two before them" 4 \
     "$(json_field timed_out)"
+
+# A worker that does not exit on SIGTERM (here: stopped) is killed 2 s
+# after its job timed out, and replaced.
+old=$(worker_pids)
+kill -STOP "$old"
+out=$(ctl submit --timeout 200ms double 1 2>&1)
+is "a job on a frozen worker times out" \
+    "ipcctl: timeout: the job ran past its timeout" "$out"
+wait_for "the frozen worker to be replaced" pids_changed "$old"
+wait_ready 1
+like "it was killed after the grace period" \
+    "worker 0 \\(pid $old\\) did not exit; killing it" "$(cat "$LOG")"
+is "and the pool serves again" 2 "$(ctl submit double 1)"
 
 # Recycling: after max_jobs_per_worker jobs a worker is replaced; no job
 # fails and the pool never empties.
