@@ -103,48 +103,61 @@ supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
 	master_check_drained(ix);
 }
 
-/* Answer w's jobs that are past their deadline with timeout. */
-static void
-fail_late(struct ipcd *ix, struct worker *w, uint64_t now)
+/* Answer w's jobs that are past their deadline with timeout (if fail). */
+static unsigned
+late_jobs(struct ipcd *ix, struct worker *w, uint64_t now, int fail)
 {
 	struct job	*job;
 	uint32_t	 i;
+	unsigned	 n = 0;
 
 	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
 		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
 		    job->worker == (int)w->slot && job->deadline != 0 &&
 		    job->deadline <= now) {
+			n++;
+			if (!fail)
+				continue;
 			ix->timed_out++;
 			master_job_fail(ix, job, IPC_E_TIMEOUT,
 			    "the job ran past its timeout");
 		}
+	return n;
 }
 
 /*
- * A job on w is past its deadline.  Take what w has already written, then
- * stop it: its late jobs get timeout, the others go to other workers.  A
- * worker whose channel has already ended is on its way out: only its late
- * jobs are answered now, the rest when it is reaped.
+ * A job on w is past its deadline.  Take what w has already written (the
+ * answer may be there, and then all is well), then stop it: its late jobs
+ * get timeout, the others go to other workers.  A worker whose channel has
+ * already ended is on its way out: only its late jobs are answered now,
+ * the rest when it is reaped.
  */
 static void
 worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 {
+	enum worker_state was = w->state;
 	struct job	*job;
 	char		 text[128];
 	uint32_t	 i;
 
-	if (w->peer == NULL && w->state == W_EXITING) {
-		fail_late(ix, w, now);
+	if (w->peer != NULL) {
+		pool_set_state(w, W_EXITING);	/* no new job meanwhile */
+		peer_drain(w->peer);
+	}
+	if (w->peer == NULL) {		/* it is going by itself */
+		late_jobs(ix, w, now, 1);
 		return;
 	}
-	pool_set_state(w, W_EXITING);	/* no new job while draining */
-	if (w->peer != NULL)
-		peer_drain(w->peer);
+	if (late_jobs(ix, w, now, 0) == 0) {	/* the answers were there */
+		pool_set_state(w, was);
+		pool_retire_if_idle(w);
+		return;
+	}
 	log_warnx("worker %u (pid %ld): a job ran past its timeout; "
 	    "stopping the worker", w->slot, (long)w->pid);
 	w->asked = 1;
 	pool_stop_worker(w, SIGTERM);
-	fail_late(ix, w, now);
+	late_jobs(ix, w, now, 1);
 	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
 	    "job on it ran past its timeout", (long)w->pid);
 	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
