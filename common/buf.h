@@ -27,11 +27,15 @@ void	 buf_trim(struct buf *, size_t);
 void	 buf_free(struct buf *);
 int	 buf_msgpack_write(void *, const char *, size_t);
 
-/* Append n bytes; the common case, room already there, is inline. */
+/*
+ * Append n bytes; the common case, room already there, is inline.  No
+ * buffer holds more than SIZE_MAX / 2 bytes (buf_reserve), which the bound
+ * here also tells the compiler.
+ */
 static inline int
 buf_append(struct buf *b, const void *p, size_t n)
 {
-	if (n == 0 || b->cap - b->len < n)
+	if (n == 0 || n > SIZE_MAX / 2 || b->cap - b->len < n)
 		return buf_append_slow(b, p, n);
 	__builtin_memcpy(b->data + b->len, p, n);
 	b->len += n;
