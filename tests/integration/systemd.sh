@@ -11,7 +11,6 @@ if [ ! -x "$SBX" ] || [ "$(id -u)" -ne 0 ]; then
 	exit 0
 fi
 . "$TESTLIB"
-plan 17
 
 # A sandbox of our own, always stopped; its name is used once, so its lock
 # file (all that stop leaves) goes too.
@@ -76,8 +75,16 @@ journal_has() {
 	    grep -Eq -- "$2"
 }
 
-"$SBX" start --timeout 30 > "$T/sbx.out" 2>&1 ||
-    bail "cannot start the systemd sandbox: $(tail -n 20 "$T/sbx.out")"
+# A machine that cannot host the sandbox (no cgroup2 mount, no overlayfs,
+# not allowed to make namespaces) skips: ipcd is not installed in it yet,
+# so a failure here says nothing about ipcd.
+if ! "$SBX" start --timeout 30 > "$T/sbx.out" 2>&1; then
+	echo "1..0 # SKIP this machine cannot host the systemd sandbox:" \
+	    "$(grep -v '^[[:space:]]*$' "$T/sbx.out" | tail -n 1)"
+	diag "$(tail -n 20 "$T/sbx.out")"
+	exit 0
+fi
+plan 17
 
 # Install: the binaries where the unit looks, the units, man pages (verify
 # checks Documentation=), and a config.
