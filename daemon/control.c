@@ -272,6 +272,33 @@ control_clear(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Make the socket's directory if it is missing (as systemd's
+ * RuntimeDirectory= would): mode 0755, owned by ipcd's user, only the last
+ * component.  An existing directory is used as it is, never changed.
+ */
+static int
+control_mkdir(const char *path, char *err, size_t errlen)
+{
+	char	 dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char	*slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0) {
+		(void)chmod(dir, 0755);		/* whatever the umask */
+		log_info("made the socket's directory %s (mode 0755)", dir);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "cannot make the socket's directory %s: %s",
+	    dir, strerror(errno));
+	return -1;
+}
+
 static int
 control_bind(const struct config *conf)
 {
@@ -318,7 +345,8 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 	ix->listen_inherited = ix->listen_fd >= 0;
 	if (ix->listen_inherited)
 		log_info("using the control socket passed by systemd");
-	else if (control_clear(path, err, errlen) == -1 ||
+	else if (control_mkdir(path, err, errlen) == -1 ||
+	    control_clear(path, err, errlen) == -1 ||
 	    (ix->listen_fd = control_bind(&ix->conf)) == -1) {
 		if (*err == '\0')
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));

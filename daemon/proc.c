@@ -4,9 +4,9 @@
  * control socket, no event loop), default signal handling except that it
  * ignores SIGINT and SIGHUP, and no systemd variables in its environment;
  * then it takes the limits, user and group of the config (privs.c).
- * A terminal's ^C or hangup reaches the whole process group, but only the
- * master should act on it: it drains, then ends a worker by closing its
- * channel.
+ * A worker is the leader of a session of its own: a terminal's ^C or
+ * hangup, or a kill sent to the master's process group, reaches the master
+ * alone, which drains, then ends a worker by closing its channel.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -57,8 +57,8 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 		_exit(1);
 	for (i = 0; i < sizeof(child_signals) / sizeof(child_signals[0]); i++)
 		signal(child_signals[i], SIG_DFL);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
+	if (setsid() == -1)
+		_exit(1);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (fd != IPC_CHANNEL_FD) {

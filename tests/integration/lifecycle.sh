@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stopping: running jobs drain, queued ones are answered, the socket goes.
 . "$TESTLIB"
-plan 22
+plan 30
 
 wait_running() {
 	_i=0
@@ -109,4 +109,52 @@ like "with shutting_down" '^ipcctl: shutting_down: ' "$(cat "$T/orphan.err")"
 wait $hung
 stop_ipcd
 is "and ipcd exits 0" 0 "$IPCD_STATUS"
+
+# kill %1 in an interactive shell, or ^C, signals ipcd's whole process
+# group: the workers are not in it, so a running job still drains.
+write_conf "workers = 2"
+setsid "$IPCD" -f "$CONF" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+[ "$(ps -o pgid= -p "$IPCD_PID" | tr -d ' ')" = "$IPCD_PID" ] ||
+    bail "setsid did not make ipcd a process group leader"
+others=0
+for pid in $(worker_pids); do
+	[ "$(ps -o pgid= -p "$pid" | tr -d ' ')" = "$IPCD_PID" ] &&
+	    others=$((others + 1))
+done
+is "no worker is in ipcd's process group" 0 "$others"
+ctl submit sleep 1000 > "$T/group.out" 2>&1 &
+sub=$!
+wait_running 1
+kill -TERM -- "-$IPCD_PID"
+wait $sub
+is "SIGTERM to the process group lets the running job finish" 1000 \
+    "$(cat "$T/group.out")"
+stop_ipcd TERM
+is "and ipcd exits 0" 0 "$IPCD_STATUS"
+
+# The socket's directory: made if missing (0755, whatever the umask),
+# used as it is if it exists, and a clear error if it cannot be made.
+SOCK=$T/run/ipcd.sock
+write_conf
+(umask 077; start_ipcd)
+is "a missing socket directory is made, mode 0755" 755 \
+    "$(stat -c %a "$T/run")"
+like "and its making is logged" "made the socket's directory $T/run" \
+    "$(cat "$LOG")"
+stop_ipcd
+mkdir -m 0710 "$T/own"
+SOCK=$T/own/ipcd.sock
+write_conf
+start_ipcd
+is "an existing directory keeps its mode" 710 "$(stat -c %a "$T/own")"
+stop_ipcd
+SOCK=$T/no/such/ipcd.sock
+write_conf
+"$IPCD" -f "$CONF" 2>"$T/nodir.err"
+is "a directory that cannot be made: exit 1" 1 $?
+like "saying which and why" \
+    "cannot make the socket's directory $T/no/such: No such file" \
+    "$(cat "$T/nodir.err")"
 done_testing
