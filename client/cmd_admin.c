@@ -24,21 +24,28 @@ admin_reply(const struct ipc_msg *m, const char *done)
 	return 0;
 }
 
-int
-cmd_reload(struct ctl *ctl, int argc, char **argv)
+/* A request without arguments: RELOAD or SHUTDOWN. */
+static int
+admin_call(struct ctl *ctl, int argc, char **argv, enum ipc_type type,
+    const char *done)
 {
 	struct ipc_msg	 m;
 	int		 r;
 
-	(void)argv;
 	if (argc != 1) {
-		fprintf(stderr, "usage: ipcctl reload\n");
+		fprintf(stderr, "usage: ipcctl %s\n", argv[0]);
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0 ||
-	    (r = ctl_call(ctl, IPC_T_RELOAD, REQ_ID, &m)) != 0)
+	    (r = ctl_call(ctl, type, REQ_ID, &m)) != 0)
 		return r;
-	return admin_reply(&m, "reloaded");
+	return admin_reply(&m, done);
+}
+
+int
+cmd_reload(struct ctl *ctl, int argc, char **argv)
+{
+	return admin_call(ctl, argc, argv, IPC_T_RELOAD, "reloaded");
 }
 
 int
@@ -50,8 +57,10 @@ cmd_scale(struct ctl *ctl, int argc, char **argv)
 	int		 r;
 
 	if (argc != 2 || argv[1][0] == '-' ||
-	    (n = strtoul(argv[1], &end, 10)) == 0 || *end != '\0') {
-		fprintf(stderr, "usage: ipcctl scale WORKERS\n");
+	    (n = strtoul(argv[1], &end, 10)) == 0 || *end != '\0' ||
+	    n > IPC_WORKERS_MAX) {
+		fprintf(stderr, "usage: ipcctl scale WORKERS (1 to %d)\n",
+		    IPC_WORKERS_MAX);
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0)
@@ -70,16 +79,5 @@ cmd_scale(struct ctl *ctl, int argc, char **argv)
 int
 cmd_shutdown(struct ctl *ctl, int argc, char **argv)
 {
-	struct ipc_msg	 m;
-	int		 r;
-
-	(void)argv;
-	if (argc != 1) {
-		fprintf(stderr, "usage: ipcctl shutdown\n");
-		return EXIT_USAGE;
-	}
-	if ((r = ctl_connect(ctl)) != 0 ||
-	    (r = ctl_call(ctl, IPC_T_SHUTDOWN, REQ_ID, &m)) != 0)
-		return r;
-	return admin_reply(&m, "stopping");
+	return admin_call(ctl, argc, argv, IPC_T_SHUTDOWN, "stopping");
 }

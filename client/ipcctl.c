@@ -38,8 +38,8 @@ usage(FILE *fp, int status)
 	    "commands:\n", DEFAULT_SOCKET);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  ipcctl %s\n", commands[i].usage);
-	fprintf(fp, "exit status: 0 ok, 1 the job failed, 2 usage, "
-	    "3 no connection to ipcd\n");
+	fprintf(fp, "exit status: 0 ok, 1 the job or command failed "
+	    "(ipcctl: CODE: message),\n  2 usage, 3 no connection to ipcd\n");
 	return status;
 }
 

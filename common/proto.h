@@ -18,6 +18,7 @@
 #define IPC_TASK_MAX		64	/* bytes in a task name */
 #define IPC_CODE_MAX		64	/* bytes in an error code */
 #define IPC_TEXT_MAX		1024	/* bytes in an error message */
+#define IPC_WORKERS_MAX		1024	/* SCALE's count, workers = */
 #define IPC_CHANNEL_FD		3	/* a worker's channel to the master */
 
 /* Who sends a message to whom; a type is valid in some directions only. */

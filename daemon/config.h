@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <stdint.h>
 
+#include "proto.h"
+
 #ifndef IPCD_CONF_PATH
 #define IPCD_CONF_PATH	"/etc/ipcd/ipcd.conf"
 #endif
@@ -17,7 +19,7 @@
 #endif
 
 #define CONFIG_ERR_MAX	512
-#define WORKERS_MAX	1024
+#define WORKERS_MAX	IPC_WORKERS_MAX
 #define CONFIG_IDS_MAX	32
 
 /* uids or gids named in the config */

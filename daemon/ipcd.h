@@ -94,6 +94,7 @@ struct ipcd {
 	const char		*conf_path;
 	int			 log_forced;	/* -v given */
 	const char		*socket_arg;	/* -s given */
+	int			 ready_fd;	/* -d: the waiting parent */
 	struct timespec		 started;
 
 	/* control socket */

@@ -1,7 +1,11 @@
 /*
  * ipcd: a preforked pool of worker processes fed over a Unix socket.
- * Runs in the foreground; a service manager supervises it.
+ * Runs in the foreground, where a service manager supervises it, or with
+ * -d in the background once its workers are ready.
  */
+#include <sys/wait.h>
+
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +21,7 @@ struct options {
 	const char	*conf;
 	const char	*socket;
 	int		 check;
+	int		 detach;
 	int		 verbose;
 };
 
@@ -24,9 +29,11 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: ipcd [-nvV] [-f config] [-s socket]\n"
+	    "usage: ipcd [-dnvV] [-f config] [-s socket]\n"
 	    "  -f, --config FILE   configuration (default %s)\n"
 	    "  -s, --socket PATH   control socket, overriding the config\n"
+	    "  -d, --daemon        go to the background once every worker is\n"
+	    "                      ready (exit 0), or exit 1 if ipcd cannot start\n"
 	    "  -n, --check         check the configuration and exit\n"
 	    "  -v, --verbose       log debug messages too\n"
 	    "  -V, --version       print the version and exit\n",
@@ -41,6 +48,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "daemon", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -50,7 +58,7 @@ parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->conf = IPCD_CONF_PATH;
-	while ((ch = getopt_long(argc, argv, "f:s:nvVh", longopts,
+	while ((ch = getopt_long(argc, argv, "f:s:dnvVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
@@ -61,6 +69,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->check = 1;
+			break;
+		case 'd':
+			o->detach = 1;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -94,6 +105,41 @@ load_config(struct ipcd *ix, const struct options *o)
 	}
 	ix->conf_path = o->conf;
 	ix->socket_arg = o->socket;
+}
+
+/*
+ * -d: the parent waits until the child says it is ready (sd_state) and
+ * exits 0, or exits with the child's status if it ended first; the child
+ * goes on in a session of its own, its standard error unchanged for logs.
+ */
+static int
+detach(void)
+{
+	pid_t	 pid;
+	int	 fds[2], status, nul;
+	char	 c;
+
+	if (pipe2(fds, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		perror("ipcd: -d");
+		exit(1);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (setsid() == -1 || (nul = open("/dev/null", O_RDWR)) == -1 ||
+		    dup2(nul, STDIN_FILENO) == -1 ||
+		    dup2(nul, STDOUT_FILENO) == -1)
+			exit(1);
+		if (nul > STDERR_FILENO)
+			close(nul);
+		return fds[1];
+	}
+	close(fds[1]);
+	if (read(fds[0], &c, 1) == 1)
+		exit(0);
+	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+		exit(WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1);
+	fprintf(stderr, "ipcd: ended before it was ready\n");
+	exit(1);
 }
 
 static void
@@ -185,13 +231,15 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	memset(&ix, 0, sizeof(ix));
-	ix.listen_fd = -1;
+	ix.listen_fd = ix.ready_fd = -1;
 	log_init("ipcd", LOG_INFO);
 	load_config(&ix, &o);
 	if (o.check) {
 		printf("%s: configuration OK\n", o.conf);
 		return 0;
 	}
+	if (o.detach)
+		ix.ready_fd = detach();
 	ix.log_forced = o.verbose;
 	log_setlevel(o.verbose ? LOG_DEBUG : ix.conf.log_level);
 	clock_gettime(CLOCK_MONOTONIC, &ix.started);

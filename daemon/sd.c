@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -114,12 +115,20 @@ sd_stop(struct ipcd *ix)
 	ix->sd.ev_status = ix->sd.ev_watchdog = NULL;
 }
 
-/* Tell systemd one of READY, RELOADING or STOPPING, with the status. */
+/*
+ * Tell systemd one of READY, RELOADING or STOPPING, with the status; the
+ * first READY also lets the parent of ipcd -d exit.
+ */
 void
 sd_state(struct ipcd *ix, const char *state)
 {
 	char	 text[256];
 
+	if (ix->ready_fd != -1 && strcmp(state, "READY") == 0) {
+		(void)write(ix->ready_fd, "", 1);
+		close(ix->ready_fd);
+		ix->ready_fd = -1;
+	}
 	if (!ix->sd.notify)
 		return;
 	sd_status_text(ix, text, sizeof(text));

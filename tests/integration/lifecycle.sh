@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stopping: running jobs drain, queued ones are answered, the socket goes.
 . "$TESTLIB"
-plan 30
+plan 36
 
 wait_running() {
 	_i=0
@@ -133,6 +133,27 @@ is "SIGTERM to the process group lets the running job finish" 1000 \
     "$(cat "$T/group.out")"
 stop_ipcd TERM
 is "and ipcd exits 0" 0 "$IPCD_STATUS"
+
+# ipcd -d returns once every worker is ready, and refuses to start beside
+# a running ipcd (exit 1), so a second start never seems to work.
+SOCK=$T/ipcd.sock
+write_conf "workers = 3"
+timeout "$STEP" "$IPCD" -f "$CONF" -d 2>"$LOG"
+is "ipcd -d exits 0" 0 $?
+is "by then every worker is ready" 3 "$(ready_workers)"
+IPCD_PID=$(json_field pid)
+timeout "$STEP" "$IPCD" -f "$CONF" -d 2>"$T/second.err"
+is "a second ipcd -d on the same socket exits 1" 1 $?
+like "saying why" 'another ipcd is listening there' "$(cat "$T/second.err")"
+is "the first one still answers" 20 "$(ctl submit double 10)"
+kill -TERM "$IPCD_PID"
+_i=0
+while kill -0 "$IPCD_PID" 2>/dev/null; do
+	_i=$((_i + 1)); [ $_i -lt 1000 ] || bail "ipcd -d did not stop"
+	sleep 0.01
+done
+check "SIGTERM stops it" test ! -e "$SOCK"
+IPCD_PID=
 
 # The socket's directory: made if missing (0755, whatever the umask),
 # used as it is if it exists, and a clear error if it cannot be made.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Reload and resize while jobs flow: none is lost or failed.
 . "$TESTLIB"
-plan 25
+plan 29
 
 # ready_is N: poll until exactly N workers are listed, all ready
 listed() { ctl status --json | grep -o '"state":"[a-z]*"' | sort | uniq -c | tr -s ' '; }
@@ -43,6 +43,11 @@ is "ipcctl reload answers when it is done" reloaded "$(ctl reload)"
 is "by then 3 workers are ready" ' 3 "state":"ready"' "$(listed)"
 is "ipcctl scale 4 answers when it is done" "4 workers" "$(ctl scale 4)"
 is "by then 4 workers are ready" ' 4 "state":"ready"' "$(listed)"
+for n in 0 1025; do
+	ctl scale $n 2> "$T/scale.err"
+	is "ipcctl scale $n is a usage error (exit 2)" 2 $?
+	like "naming the range" 'WORKERS \(1 to 1024\)' "$(cat "$T/scale.err")"
+done
 
 # A worker that is retired finishes its running job first.
 ctl scale 1 >/dev/null
