@@ -25,6 +25,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+have_node=0
+if command -v node >/dev/null; then
+	have_node=1
+else
+	echo "compare.sh: node is not on PATH: the Node.js row is skipped" \
+	    "(apt-get install nodejs)" >&2
+fi
+
 cp -r "$src" "$work/anchors"
 chmod -R u+w "$work/anchors"
 make -s -C "$work/anchors" build/cnull >/dev/null
@@ -48,7 +56,7 @@ for rep in $(seq "$REPS"); do
 	rec c.wkb "$(field worker_kb "$l")"
 	l=$("$work/anchors/build/cnull" twohop $lat | grep '^RESULT')
 	rec c.p50 "$(field p50_us "$l")"; rec c.p99 "$(field p99_us "$l")"
-	if command -v node >/dev/null; then
+	if [ "$have_node" = 1 ]; then
 		l=$(cd "$work/anchors" && node node/twohop-client.js -s json $tput |
 		    grep '^RESULT')
 		rec n.jps "$(field jps "$l")"; rec n.mkb "$(field master_kb "$l")"
@@ -83,7 +91,11 @@ echo "medians of $REPS runs; throughput: $JOBS jobs, window $WINDOW;" \
 printf '%-26s %10s %9s %9s %11s %11s\n' "" "jobs/s" "p50 us" "p99 us" \
     "master RSS" "worker RSS"
 row "C null relay (2 hops)" c
-[ -s "$work/n.jps" ] && row "Node.js 2-hop (json)" n
+if [ "$have_node" = 1 ]; then
+	row "Node.js 2-hop (json)" n
+else
+	printf '%-26s %s\n' "Node.js 2-hop (json)" "skipped: node is not on PATH"
+fi
 row "ipcd" i
 printf '%-26s %10s %9s %9s\n' "ipcd / C relay" \
     "$(ratio "$(median i.jps)" "$(median c.jps)")" \
