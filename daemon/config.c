@@ -490,6 +490,48 @@ loader_key(void *arg, const char *section, const char *name,
 	return 1;
 }
 
+/* Drop a UTF-8 sequence that snprintf cut short at the end of s. */
+static void
+utf8_trim(char *s)
+{
+	size_t	 n = strlen(s), i = n, need;
+
+	while (i > 0 && n - i < 4 && ((unsigned char)s[i - 1] & 0xc0) == 0x80)
+		i--;
+	if (i == 0 || ((unsigned char)s[i - 1] & 0x80) == 0)
+		return;
+	i--;			/* the lead byte */
+	need = ((unsigned char)s[i] & 0xe0) == 0xc0 ? 2 :
+	    ((unsigned char)s[i] & 0xf0) == 0xe0 ? 3 : 4;
+	if (n - i < need)
+		s[i] = '\0';
+}
+
+/*
+ * "FILE:LINE: problem" in err, however long FILE is: a path too long for
+ * the room left by the rest loses its beginning, shown as "...".
+ */
+static void
+load_error(char *err, size_t errlen, const char *path, int line,
+    const char *problem)
+{
+	char	 where[16] = "";
+	size_t	 plen = strlen(path), tail, room;
+
+	if (line > 0)
+		snprintf(where, sizeof(where), ":%d", line);
+	tail = strlen(where) + 2 + strlen(problem);
+	room = errlen > tail + 1 ? errlen - tail - 1 : 0;
+	if (plen > room && room > 3) {
+		path += plen - (room - 3);
+		while (((unsigned char)*path & 0xc0) == 0x80)
+			path++;
+		snprintf(err, errlen, "...%s%s: %s", path, where, problem);
+	} else
+		snprintf(err, errlen, "%s%s: %s", path, where, problem);
+	utf8_trim(err);
+}
+
 /*
  * Load path over the defaults into c.  On error c is untouched and err holds
  * "FILE:LINE: problem" (or "FILE: problem").
@@ -505,7 +547,7 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	config_defaults(&tmp);
 	l.c = &tmp;
 	if ((l.fp = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		load_error(err, errlen, path, 0, strerror(errno));
 		return -1;
 	}
 	r = ini_parse_stream(loader_read, &l, loader_key, &l);
@@ -516,12 +558,13 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 		*c = tmp;
 		return 0;
 	}
+	utf8_trim(l.err);
 	if (r > 0 && (l.errline == 0 || r < l.errline))
-		snprintf(err, errlen, "%s:%d: syntax error (expected "
-		    "[section] or key = value)", path, r);
+		load_error(err, errlen, path, r, "syntax error (expected "
+		    "[section] or key = value)");
 	else if (r > 0)
-		snprintf(err, errlen, "%s:%d: %s", path, l.errline, l.err);
+		load_error(err, errlen, path, l.errline, l.err);
 	else
-		snprintf(err, errlen, "%s: cannot parse (out of memory)", path);
+		load_error(err, errlen, path, 0, "cannot parse (out of memory)");
 	return -1;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The config file: checked with -n, errors name the file and line.
 . "$TESTLIB"
-plan 23
+plan 28
 
 out=$("$IPCD" -n -f "$CONF_IN" 2>&1)
 is "the shipped config is valid" "$CONF_IN: configuration OK" "$out"
@@ -59,5 +59,34 @@ check "a killed ipcd leaves its socket file behind" test -S "$SOCK"
 IPCD_PID=$!
 wait_ready 2
 is "a stale socket file is replaced at start" 20 "$(ctl submit double 10)"
+
+# A config at a path of about 1000 bytes of two-byte characters: the error
+# keeps its line and problem, and is cut only between characters, in -n,
+# in the bad_config reply and in the log.
+long=$T
+for i in 1 2 3 4 5 6 7 8; do
+	long=$long/$(for j in $(seq 60); do printf '\303\251'; done)
+done
+mkdir -p "$long" || bail "cannot make a long directory"
+utf8() { printf '%s' "$1" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1; }
+printf '[ipcd]\nsocket = %s\n\n\n\n\nworkers = zero\n' "$SOCK" \
+    > "$long/ipcd.conf"
+out=$("$IPCD" -n -f "$long/ipcd.conf" 2>&1)
+like "-n on a long path names the line and the problem" \
+    "^ipcd: \.\.\..*/ipcd\.conf:7: workers: 'zero' is not a number\$" "$out"
+check "in valid UTF-8" utf8 "$out"
+stop_ipcd KILL
+printf '[ipcd]\nsocket = %s\n' "$SOCK" > "$long/ipcd.conf"
+"$IPCD" -f "$long/ipcd.conf" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+printf '[ipcd]\nsocket = %s\n\n\n\n\nworkers = zero\n' "$SOCK" \
+    > "$long/ipcd.conf"
+out=$(ctl reload 2>&1)
+like "a refused reload names the line and the problem" \
+    "^ipcctl: bad_config: \.\.\..*:7: workers: 'zero' is not a number\$" "$out"
+check "in valid UTF-8" utf8 "$out"
+like "and so does the log" ":7: workers: 'zero' is not a number" \
+    "$(grep 'reload' "$LOG" | tail -n 1)"
 
 done_testing
