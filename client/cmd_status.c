@@ -50,16 +50,24 @@ static void
 print_workers(const struct ipc_status *st)
 {
 	const struct ipc_worker_status *w;
-	char		 age[32];
+	char		 age[32], busy[32];
 	uint32_t	 i;
 
-	printf("%6s %8s  %-9s %6s %12s %8s %9s %6s\n", "WORKER", "PID",
-	    "STATE", "JOBS", "DONE", "RESTARTS", "RSS", "AGE");
+	printf("%6s %8s  %-9s %6s %6s %8s %12s %8s %9s %6s\n", "WORKER",
+	    "PID", "STATE", "JOBS", "WINDOW", "BUSY", "DONE", "RESTARTS",
+	    "RSS", "AGE");
 	for (i = 0; i < st->nworkers; i++) {
 		w = &st->workers[i];
-		printf("%6u %8llu  %-9.*s %6llu %12llu %8llu %8lluK %6s\n", i,
+		if (w->jobs > 0)
+			snprintf(busy, sizeof(busy), "%llums",
+			    (unsigned long long)w->busy_ms);
+		else
+			snprintf(busy, sizeof(busy), "-");
+		printf("%6u %8llu  %-9.*s %6llu %6llu %8s %12llu %8llu %8lluK "
+		    "%6s\n", i,
 		    (unsigned long long)w->pid, (int)w->state.len, w->state.p,
-		    (unsigned long long)w->jobs, (unsigned long long)w->done,
+		    (unsigned long long)w->jobs, (unsigned long long)w->window,
+		    busy, (unsigned long long)w->done,
 		    (unsigned long long)w->restarts,
 		    (unsigned long long)(w->rss / 1024),
 		    w->pid ? short_age(w->age_ms, age, sizeof(age)) : "-");

@@ -96,6 +96,8 @@ struct ipc_worker_status {
 	uint64_t	 pid;
 	struct ipc_str	 state;
 	uint64_t	 jobs;		/* in flight now */
+	uint64_t	 window;	/* jobs it may hold now */
+	uint64_t	 busy_ms;	/* its oldest job has run this long */
 	uint64_t	 done;
 	uint64_t	 restarts;
 	uint64_t	 rss;		/* bytes */

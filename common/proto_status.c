@@ -3,6 +3,7 @@
  * decoded by clients.  Unknown keys are skipped and missing ones read as 0,
  * so either side may add fields without breaking the other.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "frame.h"
@@ -10,24 +11,70 @@
 
 #define KEY(pk, lit)	proto_pack_str((pk), (lit), sizeof(lit) - 1)
 
+/* The fields of a map, described once for encoding and decoding. */
+enum kind { K_U64, K_STR, K_BOOL };
+struct field {
+	const char	*name;
+	enum kind	 kind;
+	size_t		 off;
+};
+#define F(s, name, kind)	{ #name, kind, offsetof(struct s, name) }
+#define NFIELDS(t)		(sizeof(t) / sizeof((t)[0]))
+
+static const struct field worker_fields[] = {
+	F(ipc_worker_status, pid, K_U64),
+	F(ipc_worker_status, state, K_STR),
+	F(ipc_worker_status, jobs, K_U64),
+	F(ipc_worker_status, window, K_U64),
+	F(ipc_worker_status, busy_ms, K_U64),
+	F(ipc_worker_status, done, K_U64),
+	F(ipc_worker_status, restarts, K_U64),
+	F(ipc_worker_status, rss, K_U64),
+	F(ipc_worker_status, age_ms, K_U64),
+};
+
+/* Every key of the reply but "workers", which follows them. */
+static const struct field status_fields[] = {
+	F(ipc_status, pid, K_U64),
+	F(ipc_status, version, K_STR),
+	F(ipc_status, uptime_ms, K_U64),
+	F(ipc_status, queue, K_U64),
+	F(ipc_status, queue_limit, K_U64),
+	F(ipc_status, done, K_U64),
+	F(ipc_status, failed, K_U64),
+	F(ipc_status, timed_out, K_U64),
+	F(ipc_status, retried, K_U64),
+	F(ipc_status, deaths, K_U64),
+	F(ipc_status, degraded, K_BOOL),
+	F(ipc_status, clients, K_U64),
+};
+
 static void
-pack_worker(msgpack_packer *pk, const struct ipc_worker_status *w)
+pack_fields(msgpack_packer *pk, const struct field *f, size_t n,
+    const void *base)
 {
-	msgpack_pack_map(pk, 7);
-	KEY(pk, "pid");
-	msgpack_pack_uint64(pk, w->pid);
-	KEY(pk, "state");
-	proto_pack_str(pk, w->state.p, w->state.len);
-	KEY(pk, "jobs");
-	msgpack_pack_uint64(pk, w->jobs);
-	KEY(pk, "done");
-	msgpack_pack_uint64(pk, w->done);
-	KEY(pk, "restarts");
-	msgpack_pack_uint64(pk, w->restarts);
-	KEY(pk, "rss");
-	msgpack_pack_uint64(pk, w->rss);
-	KEY(pk, "age_ms");
-	msgpack_pack_uint64(pk, w->age_ms);
+	const char	*p = base;
+	const struct ipc_str *str;
+	size_t		 i;
+
+	for (i = 0; i < n; i++, f++) {
+		proto_pack_str(pk, f->name, strlen(f->name));
+		switch (f->kind) {
+		case K_U64:
+			msgpack_pack_uint64(pk, *(const uint64_t *)(p + f->off));
+			break;
+		case K_STR:
+			str = (const struct ipc_str *)(p + f->off);
+			proto_pack_str(pk, str->p, str->len);
+			break;
+		case K_BOOL:
+			if (*(const int *)(p + f->off))
+				msgpack_pack_true(pk);
+			else
+				msgpack_pack_false(pk);
+			break;
+		}
+	}
 }
 
 int
@@ -37,63 +84,43 @@ proto_put_status(struct buf *b, uint32_t max, uint64_t id,
 	struct proto_out o;
 	uint32_t	 i;
 
-	proto_begin(&o, b, IPC_T_STATUS_REPLY, 1, id, 13);
-	KEY(&o.pk, "pid");
-	msgpack_pack_uint64(&o.pk, st->pid);
-	KEY(&o.pk, "version");
-	proto_pack_str(&o.pk, st->version.p, st->version.len);
-	KEY(&o.pk, "uptime_ms");
-	msgpack_pack_uint64(&o.pk, st->uptime_ms);
-	KEY(&o.pk, "queue");
-	msgpack_pack_uint64(&o.pk, st->queue);
-	KEY(&o.pk, "queue_limit");
-	msgpack_pack_uint64(&o.pk, st->queue_limit);
-	KEY(&o.pk, "done");
-	msgpack_pack_uint64(&o.pk, st->done);
-	KEY(&o.pk, "failed");
-	msgpack_pack_uint64(&o.pk, st->failed);
-	KEY(&o.pk, "timed_out");
-	msgpack_pack_uint64(&o.pk, st->timed_out);
-	KEY(&o.pk, "retried");
-	msgpack_pack_uint64(&o.pk, st->retried);
-	KEY(&o.pk, "deaths");
-	msgpack_pack_uint64(&o.pk, st->deaths);
-	KEY(&o.pk, "degraded");
-	if (st->degraded)
-		msgpack_pack_true(&o.pk);
-	else
-		msgpack_pack_false(&o.pk);
-	KEY(&o.pk, "clients");
-	msgpack_pack_uint64(&o.pk, st->clients);
+	proto_begin(&o, b, IPC_T_STATUS_REPLY, 1, id,
+	    NFIELDS(status_fields) + 1);
+	pack_fields(&o.pk, status_fields, NFIELDS(status_fields), st);
 	KEY(&o.pk, "workers");
 	msgpack_pack_array(&o.pk, st->nworkers);
-	for (i = 0; i < st->nworkers; i++)
-		pack_worker(&o.pk, &st->workers[i]);
+	for (i = 0; i < st->nworkers; i++) {
+		msgpack_pack_map(&o.pk, NFIELDS(worker_fields));
+		pack_fields(&o.pk, worker_fields, NFIELDS(worker_fields),
+		    &st->workers[i]);
+	}
 	return proto_end(&o, max);
 }
 
-static int
-key_is(const msgpack_object *k, const char *s)
-{
-	size_t	 n = strlen(s);
-
-	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
-	    memcmp(k->via.str.ptr, s, n) == 0;
-}
-
+/* Set the field that key k names from v; unknown keys and types are skipped. */
 static void
-get_u64(const msgpack_object *v, uint64_t *out)
+get_field(const struct field *f, size_t n, const msgpack_object *k,
+    const msgpack_object *v, void *base)
 {
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		*out = v->via.u64;
-}
+	char		*p = base;
+	struct ipc_str	*str;
+	size_t		 i;
 
-static void
-get_str(const msgpack_object *v, struct ipc_str *out)
-{
-	if (v->type == MSGPACK_OBJECT_STR) {
-		out->p = v->via.str.ptr;
-		out->len = v->via.str.size;
+	if (k->type != MSGPACK_OBJECT_STR)
+		return;
+	for (i = 0; i < n; i++, f++) {
+		if (strlen(f->name) != k->via.str.size ||
+		    memcmp(f->name, k->via.str.ptr, k->via.str.size) != 0)
+			continue;
+		if (f->kind == K_U64 && v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+			*(uint64_t *)(p + f->off) = v->via.u64;
+		else if (f->kind == K_STR && v->type == MSGPACK_OBJECT_STR) {
+			str = (struct ipc_str *)(p + f->off);
+			str->p = v->via.str.ptr;
+			str->len = v->via.str.size;
+		} else if (f->kind == K_BOOL && v->type == MSGPACK_OBJECT_BOOLEAN)
+			*(int *)(p + f->off) = v->via.boolean;
+		return;
 	}
 }
 
@@ -106,25 +133,9 @@ get_worker(const msgpack_object *o, struct ipc_worker_status *w)
 	w->state = proto_str("?");
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return -1;
-	for (i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		const msgpack_object *v = &o->via.map.ptr[i].val;
-
-		if (key_is(k, "pid"))
-			get_u64(v, &w->pid);
-		else if (key_is(k, "state"))
-			get_str(v, &w->state);
-		else if (key_is(k, "jobs"))
-			get_u64(v, &w->jobs);
-		else if (key_is(k, "done"))
-			get_u64(v, &w->done);
-		else if (key_is(k, "restarts"))
-			get_u64(v, &w->restarts);
-		else if (key_is(k, "rss"))
-			get_u64(v, &w->rss);
-		else if (key_is(k, "age_ms"))
-			get_u64(v, &w->age_ms);
-	}
+	for (i = 0; i < o->via.map.size; i++)
+		get_field(worker_fields, NFIELDS(worker_fields),
+		    &o->via.map.ptr[i].key, &o->via.map.ptr[i].val, w);
 	return 0;
 }
 
@@ -151,7 +162,7 @@ int
 proto_get_status(const struct ipc_msg *m, msgpack_zone *z,
     struct ipc_status *st)
 {
-	const msgpack_object *o = &m->body;
+	const msgpack_object *o = &m->body, *k, *v;
 	uint32_t i;
 
 	memset(st, 0, sizeof(*st));
@@ -159,36 +170,15 @@ proto_get_status(const struct ipc_msg *m, msgpack_zone *z,
 	if (m->type != IPC_T_STATUS_REPLY || o->type != MSGPACK_OBJECT_MAP)
 		return -1;
 	for (i = 0; i < o->via.map.size; i++) {
-		const msgpack_object *k = &o->via.map.ptr[i].key;
-		const msgpack_object *v = &o->via.map.ptr[i].val;
-
-		if (key_is(k, "pid"))
-			get_u64(v, &st->pid);
-		else if (key_is(k, "version"))
-			get_str(v, &st->version);
-		else if (key_is(k, "uptime_ms"))
-			get_u64(v, &st->uptime_ms);
-		else if (key_is(k, "queue"))
-			get_u64(v, &st->queue);
-		else if (key_is(k, "queue_limit"))
-			get_u64(v, &st->queue_limit);
-		else if (key_is(k, "done"))
-			get_u64(v, &st->done);
-		else if (key_is(k, "failed"))
-			get_u64(v, &st->failed);
-		else if (key_is(k, "timed_out"))
-			get_u64(v, &st->timed_out);
-		else if (key_is(k, "retried"))
-			get_u64(v, &st->retried);
-		else if (key_is(k, "deaths"))
-			get_u64(v, &st->deaths);
-		else if (key_is(k, "degraded"))
-			st->degraded = v->type == MSGPACK_OBJECT_BOOLEAN &&
-			    v->via.boolean;
-		else if (key_is(k, "clients"))
-			get_u64(v, &st->clients);
-		else if (key_is(k, "workers") && get_workers(v, z, st) == -1)
-			return -1;
+		k = &o->via.map.ptr[i].key;
+		v = &o->via.map.ptr[i].val;
+		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 7 &&
+		    memcmp(k->via.str.ptr, "workers", 7) == 0) {
+			if (get_workers(v, z, st) == -1)
+				return -1;
+		} else
+			get_field(status_fields, NFIELDS(status_fields), k, v,
+			    st);
 	}
 	return 0;
 }

@@ -32,7 +32,9 @@ struct worker {
 	pid_t			 pid;
 	enum worker_state	 state;
 	struct peer		*peer;
-	unsigned		 jobs;		/* in flight */
+	struct sched_slot	 ss;		/* jobs held, window (sched.c) */
+	struct joblist		 held;		/* its jobs, oldest first */
+	int			 inorder;	/* runs its jobs one at a time */
 	uint64_t		 done;		/* by this slot's workers */
 	uint64_t		 life_done;	/* by this process */
 	uint64_t		 restarts;	/* times this slot was refilled */
@@ -158,16 +160,21 @@ void	 master_job_fail(struct ipcd *, struct job *, enum ipc_err,
 	    const char *);
 void	 master_check_drained(struct ipcd *);
 
+/* hold.c: the jobs a worker holds, when each starts, the worker's window */
+void	 hold_add(struct ipcd *, struct worker *, struct job *, uint64_t);
+void	 hold_answered(struct ipcd *, struct worker *, struct job *, uint64_t);
+void	 hold_drop(struct ipcd *, struct worker *, struct job *, uint64_t);
+uint64_t hold_kick(struct ipcd *, struct worker *, uint64_t);
+uint64_t hold_busy_ms(const struct worker *, uint64_t);
+
 /* supervise.c: jobs that outlive their worker, timeouts, recycling */
 int	 supervise_start(struct ipcd *);
 void	 supervise_free(struct ipcd *);
-void	 supervise_job_sent(struct ipcd *, struct job *);
-void	 supervise_retry(struct ipcd *, struct job *, const char *, int);
+void	 supervise_job_started(struct ipcd *, struct job *, uint64_t);
 void	 supervise_worker_lost(struct ipcd *, struct worker *, const char *);
 void	 supervise_worker_answered(struct ipcd *, struct worker *);
 int	 supervise_degraded(const struct ipcd *);
 void	 supervise_healthy(struct ipcd *);
-uint64_t supervise_now_ms(void);
 
 /* reload.c */
 int	 master_reload(struct ipcd *, char *, size_t);
@@ -181,6 +188,7 @@ void	 pool_reap(struct ipcd *);
 void	 pool_close(struct ipcd *);
 int	 pool_all_reaped(struct ipcd *);
 void	 pool_resize(struct ipcd *, unsigned);
+void	 pool_set_window(struct ipcd *);
 void	 pool_retire_if_idle(struct worker *);
 int	 pool_settled(struct ipcd *);
 void	 pool_stop_worker(struct worker *, int);

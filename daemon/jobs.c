@@ -53,6 +53,7 @@ jobs_add(struct jobs *j, struct client *c, uint64_t cid, int w, uint64_t *id)
 	job->client = c;
 	job->cid = cid;
 	job->worker = w;
+	job->started_ns = 0;
 	job->deadline = 0;
 	job->timeout = 0;
 	job->tries = 0;
@@ -178,6 +179,57 @@ jobs_assign(struct jobs *j, struct job *job, int w)
 	if (job->worker == JOB_WAITING)
 		wait_unlink(j, (uint32_t)(job - j->v));
 	job->worker = w;
+}
+
+void
+joblist_init(struct joblist *l)
+{
+	l->head = l->tail = UINT32_MAX;
+}
+
+/* Add a job to the end of a worker's list (it is on no other list). */
+void
+joblist_push(struct jobs *j, struct joblist *l, struct job *job)
+{
+	uint32_t slot = (uint32_t)(job - j->v);
+
+	job->next = UINT32_MAX;
+	if (l->tail == UINT32_MAX)
+		l->head = slot;
+	else
+		j->v[l->tail].next = slot;
+	l->tail = slot;
+}
+
+/* Take a job out of a worker's list, wherever it is (mostly the head). */
+void
+joblist_unlink(struct jobs *j, struct joblist *l, struct job *job)
+{
+	uint32_t	 slot = (uint32_t)(job - j->v), prev = UINT32_MAX;
+	uint32_t	*pp = &l->head;
+
+	while (*pp != slot) {
+		if (*pp == UINT32_MAX)
+			return;		/* not on this list */
+		prev = *pp;
+		pp = &j->v[*pp].next;
+	}
+	*pp = job->next;
+	if (l->tail == slot)
+		l->tail = prev;
+	job->next = UINT32_MAX;
+}
+
+struct job *
+joblist_first(struct jobs *j, const struct joblist *l)
+{
+	return l->head == UINT32_MAX ? NULL : &j->v[l->head];
+}
+
+struct job *
+joblist_next(struct jobs *j, const struct job *job)
+{
+	return job->next == UINT32_MAX ? NULL : &j->v[job->next];
 }
 
 void

@@ -3,7 +3,8 @@
  *
  * A running job lives in a slot of a table that grows but never shrinks past
  * its peak; its id on the worker plane is its slot plus a generation, so a
- * stale or forged id from a worker is recognised.  The slot keeps a copy of
+ * stale or forged id from a worker is recognised.  The jobs one worker holds
+ * form a list of their own, oldest first (struct joblist).  The slot keeps a copy of
  * the job's TASK frame, so that a job whose worker died can be sent again;
  * such a job waits in a list of its own, ahead of the queue.  A queued job
  * is a frame already encoded for a worker, kept in one byte FIFO: queueing
@@ -25,11 +26,12 @@ struct job {
 	struct client	*client;	/* NULL: the client has gone */
 	uint64_t	 cid;		/* the client's id for it */
 	struct buf	 task;		/* its TASK frame */
+	uint64_t	 started_ns;	/* CLOCK_MONOTONIC; 0: not running yet */
 	uint64_t	 deadline;	/* CLOCK_MONOTONIC ms; 0: none */
 	uint32_t	 timeout;	/* ms; 0: none */
 	uint32_t	 tries;		/* times it was sent again */
 	uint32_t	 gen;
-	uint32_t	 next;		/* free list, or waiting list */
+	uint32_t	 next;		/* free, waiting or worker's list */
 	int		 worker;	/* its worker's slot, or JOB_* */
 };
 
@@ -42,6 +44,12 @@ struct jobs {
 	uint32_t	 wait_head;	/* UINT32_MAX: none */
 	uint32_t	 wait_tail;
 	uint32_t	 waiting;
+};
+
+/* The jobs one worker holds, oldest first. */
+struct joblist {
+	uint32_t	 head;		/* UINT32_MAX: none */
+	uint32_t	 tail;
 };
 
 /* What precedes each waiting frame in the queue's bytes. */
@@ -69,6 +77,12 @@ int		 jobs_set_task(struct job *, const void *, size_t);
 void		 jobs_wait(struct jobs *, struct job *);
 struct job	*jobs_first_waiting(struct jobs *);
 void		 jobs_assign(struct jobs *, struct job *, int);
+
+void		 joblist_init(struct joblist *);
+void		 joblist_push(struct jobs *, struct joblist *, struct job *);
+void		 joblist_unlink(struct jobs *, struct joblist *, struct job *);
+struct job	*joblist_first(struct jobs *, const struct joblist *);
+struct job	*joblist_next(struct jobs *, const struct job *);
 
 void		 queue_init(struct queue *);
 void		 queue_free(struct queue *);

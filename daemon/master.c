@@ -1,7 +1,8 @@
 /*
- * Jobs in and out: a job goes straight to a worker, round-robin, while one
- * has room in its window (worker_window), else waits in the queue; each
- * reply goes back to the client that asked.  Also the RELOAD and SCALE
+ * Jobs in and out: a job goes straight to the worker that can start it
+ * soonest (sched.c) while one has room in its window, else waits in the
+ * queue, where any worker can take it; each reply goes back to the client
+ * that asked.  Also the RELOAD and SCALE
  * requests waiting for the pool to settle, and the STATUS reply.
  */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "ipcd.h"
 #include "log.h"
 
@@ -22,19 +24,18 @@ const struct peer_ops master_worker_ops = {
 	worker_msg, worker_bad, worker_gone
 };
 
-static int
-can_take(void *arg, unsigned i)
+static struct sched_slot *
+slot_at(void *arg, unsigned i)
 {
 	struct ipcd	*ix = arg;
-	struct worker	*w = &ix->workers[i];
 
-	return w->state == W_READY && w->jobs < ix->conf.worker_window;
+	return &ix->workers[i].ss;
 }
 
 static int
-pick_worker(struct ipcd *ix)
+pick_worker(struct ipcd *ix, uint64_t now)
 {
-	return sched_pick(&ix->sched, ix->nslots, can_take, ix);
+	return sched_pick(&ix->sched, ix->nslots, slot_at, ix, now);
 }
 
 /* The job's time limit: its own, else the configured default. */
@@ -71,10 +72,10 @@ dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	struct worker	*w;
 	struct job	*job;
-	uint64_t	 id;
+	uint64_t	 id, now = clock_ns();
 	int		 i;
 
-	if ((i = pick_worker(ix)) == -1)
+	if ((i = pick_worker(ix, now)) == -1)
 		return 0;
 	w = &ix->workers[i];
 	if (jobs_add(&ix->jobs, c, m->id, i, &id) == -1) {
@@ -90,9 +91,8 @@ dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		return 1;
 	}
 	job->timeout = job_timeout(ix, m);
-	w->jobs++;
 	c->refs++;
-	supervise_job_sent(ix, job);
+	hold_add(ix, w, job, now);
 	return 1;
 }
 
@@ -144,7 +144,7 @@ client_alive(struct client *c)
 
 /* Send a job, its frame kept in job->task, to worker i. */
 static int
-send_job(struct ipcd *ix, struct job *job, int i)
+send_job(struct ipcd *ix, struct job *job, int i, uint64_t now)
 {
 	struct worker	*w = &ix->workers[i];
 
@@ -152,14 +152,13 @@ send_job(struct ipcd *ix, struct job *job, int i)
 	    buf_avail(&job->task)) == -1)
 		return -1;
 	jobs_assign(&ix->jobs, job, i);
-	w->jobs++;
-	supervise_job_sent(ix, job);
+	hold_add(ix, w, job, now);
 	return 0;
 }
 
 /* Jobs taken off a dead worker go first; a gone client's are dropped. */
 static void
-pump_waiting(struct ipcd *ix)
+pump_waiting(struct ipcd *ix, uint64_t now)
 {
 	struct client	*c;
 	struct job	*job;
@@ -170,8 +169,8 @@ pump_waiting(struct ipcd *ix)
 			c = job->client;
 			jobs_del(&ix->jobs, job);
 			client_unref(c);
-		} else if ((i = pick_worker(ix)) == -1 ||
-		    send_job(ix, job, i) == -1)
+		} else if ((i = pick_worker(ix, now)) == -1 ||
+		    send_job(ix, job, i, now) == -1)
 			break;
 	}
 }
@@ -202,15 +201,19 @@ master_pump(struct ipcd *ix)
 	struct qent	 e;
 	const uint8_t	*frame;
 	struct job	*job;
+	uint64_t	 now;
 	int		 i;
 
+	if (ix->jobs.waiting == 0 && ix->queue.live == 0)
+		return;
+	now = clock_ns();
 	if (ix->jobs.waiting > 0)
-		pump_waiting(ix);
+		pump_waiting(ix, now);
 	while (ix->jobs.waiting == 0 && queue_peek(&ix->queue, &e, &frame)) {
-		if ((i = pick_worker(ix)) == -1 ||
+		if ((i = pick_worker(ix, now)) == -1 ||
 		    (job = unqueue(ix, &e, frame, i)) == NULL)
 			break;
-		if (send_job(ix, job, i) == -1) {
+		if (send_job(ix, job, i, now) == -1) {
 			jobs_del(&ix->jobs, job);
 			break;
 		}
@@ -227,16 +230,16 @@ master_job_fail(struct ipcd *ix, struct job *job, enum ipc_err err,
 	struct client	*c = job->client;
 	struct worker	*w = NULL;
 
-	if (job->worker >= 0)
+	if (job->worker >= 0) {
 		w = &ix->workers[job->worker];
+		hold_drop(ix, w, job, clock_ns());
+	}
 	if (client_alive(c))
 		client_reply_error(c, 1, job->cid, err, "%s", text);
 	ix->failed++;
 	jobs_del(&ix->jobs, job);
-	if (w != NULL) {
-		w->jobs--;
+	if (w != NULL)
 		pool_retire_if_idle(w);
-	}
 	client_unref(c);
 }
 
@@ -269,7 +272,7 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 			client_reply_error(c, 1, job->cid, IPC_E_TOO_LARGE,
 			    "result larger than max_message (%u bytes)", max);
 	}
-	w->jobs--;
+	hold_answered(ix, w, job, clock_ns());
 	jobs_del(&ix->jobs, job);
 	supervise_worker_answered(ix, w);
 	pool_retire_if_idle(w);
@@ -404,9 +407,14 @@ static void
 worker_status(const struct worker *w, const struct timespec *now,
     struct ipc_worker_status *ws)
 {
+	uint64_t	 ns = (uint64_t)now->tv_sec * 1000000000ULL +
+			    (uint64_t)now->tv_nsec;
+
 	memset(ws, 0, sizeof(*ws));
 	ws->state = proto_str(pool_state_name(w->state));
-	ws->jobs = w->jobs;
+	ws->jobs = w->ss.jobs;
+	ws->window = w->ss.window;
+	ws->busy_ms = hold_busy_ms(w, ns);
 	ws->done = w->done;
 	ws->restarts = w->restarts;
 	if (w->pid <= 0)

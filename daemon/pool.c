@@ -40,6 +40,7 @@ pool_set_state(struct worker *w, enum worker_state s)
 	if (s == W_READY)
 		w->ix->nready++;
 	w->state = s;
+	w->ss.open = s == W_READY;
 }
 
 int
@@ -53,7 +54,9 @@ pool_spawn(struct ipcd *ix, struct worker *w)
 		return -1;
 	}
 	w->pid = pid;
-	w->jobs = 0;
+	sched_slot_restart(&w->ss);
+	joblist_init(&w->held);
+	w->inorder = 1;		/* the built-in worker runs one job at a time */
 	w->life_done = 0;
 	w->asked = 0;
 	w->recycle = 0;
@@ -158,6 +161,7 @@ pool_start(struct ipcd *ix)
 	for (i = 0; i < ix->nworkers; i++) {
 		ix->workers[i].ix = ix;
 		ix->workers[i].slot = i;
+		sched_slot_init(&ix->workers[i].ss, 0, ix->conf.worker_window);
 		if (pool_spawn(ix, &ix->workers[i]) == -1)
 			return -1;
 	}
@@ -196,7 +200,7 @@ reaped_log(struct ipcd *ix, struct worker *w, pid_t pid, const char *text)
 	}
 	ix->deaths++;
 	log_warnx("worker %u (pid %ld) %s, holding %u job%s", w->slot,
-	    (long)pid, text, w->jobs, w->jobs == 1 ? "" : "s");
+	    (long)pid, text, w->ss.jobs, w->ss.jobs == 1 ? "" : "s");
 }
 
 /* One worker is gone: deliver what it wrote, then see to its jobs. */
@@ -218,7 +222,7 @@ reaped(struct ipcd *ix, struct worker *w, pid_t pid, int status)
 	reaped_log(ix, w, pid, text);
 	pool_set_state(w, W_EMPTY);
 	snprintf(why, sizeof(why), "worker (pid %ld) %s", (long)pid, text);
-	if (w->jobs > 0)
+	if (w->ss.jobs > 0)
 		supervise_worker_lost(ix, w, why);
 	if (ix->stopping || w->slot >= ix->nworkers)
 		return;
@@ -299,7 +303,7 @@ pool_stop_worker(struct worker *w, int sig)
 void
 pool_retire_if_idle(struct worker *w)
 {
-	if (w->state != W_RETIRING || w->jobs > 0)
+	if (w->state != W_RETIRING || w->ss.jobs > 0)
 		return;
 	w->asked = 1;
 	pool_stop_worker(w, 0);
@@ -359,16 +363,42 @@ pool_worker_age_ms(const struct worker *w, const struct timespec *now)
  * Want n workers: start the missing ones; the ones above n take no more
  * jobs and go once their current jobs are done.
  */
+/* worker_window changed: every window takes the new bound at once. */
+void
+pool_set_window(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	for (i = 0; i < ix->nslots; i++)
+		ix->workers[i].ss.window = sched_window(ix->workers[i].ss.svc_ns,
+		    ix->conf.worker_window);
+}
+
+/* The mean job time the pool's slots have learned; 0 if it has none. */
+static uint64_t
+pool_svc_ns(const struct ipcd *ix)
+{
+	uint64_t	 sum = 0;
+	unsigned	 i;
+
+	for (i = 0; i < ix->nslots; i++)
+		sum += ix->workers[i].ss.svc_ns;
+	return ix->nslots > 0 ? sum / ix->nslots : 0;
+}
+
 void
 pool_resize(struct ipcd *ix, unsigned n)
 {
 	struct worker	*w;
+	uint64_t	 svc = pool_svc_ns(ix);
 	unsigned	 i;
 
 	log_notice("pool: %u workers (was %u)", n, ix->nworkers);
 	ix->nworkers = n;
 	for (i = 0; i < n; i++) {
 		w = &ix->workers[i];
+		if (i >= ix->nslots)	/* a new slot learns from the others */
+			sched_slot_init(&w->ss, svc, ix->conf.worker_window);
 		w->ix = ix;
 		w->slot = i;
 		if (w->state == W_RETIRING && !w->recycle)

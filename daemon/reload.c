@@ -62,6 +62,7 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 	if (ix->log_forced == 0)
 		log_setlevel(next.log_level);
 	ix->conf = next;
+	pool_set_window(ix);
 	if (next.workers != ix->nworkers)
 		pool_resize(ix, next.workers);
 	log_notice("reloaded %s: %u workers, window %u, queue limit %u",

@@ -36,7 +36,7 @@ sd_status_text(struct ipcd *ix, char *text, size_t len)
 	double		 t = now_s(), rate = 0;
 
 	for (i = 0; i < ix->nslots; i++)
-		if (ix->workers[i].state == W_READY && ix->workers[i].jobs > 0)
+		if (ix->workers[i].state == W_READY && ix->workers[i].ss.jobs > 0)
 			busy++;
 	if (ix->sd.last_t > 0 && t > ix->sd.last_t)
 		rate = (ix->done - ix->sd.last_done) / (t - ix->sd.last_t);

@@ -11,20 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "ipcd.h"
 #include "log.h"
 
 #define TICK_MS		1000
 #define HEALTHY_MS	2000	/* whole and no worker younger: healthy */
-
-uint64_t
-supervise_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 timeout_arm(struct ipcd *ix, uint64_t at, uint64_t now)
@@ -39,66 +31,86 @@ timeout_arm(struct ipcd *ix, uint64_t at, uint64_t now)
 	evtimer_add(ix->ev_timeout, &tv);
 }
 
-/* A job was just sent to a worker: its time starts now. */
+/* A job has started to run on its worker (hold.c): its time runs from now. */
 void
-supervise_job_sent(struct ipcd *ix, struct job *job)
+supervise_job_started(struct ipcd *ix, struct job *job, uint64_t now)
 {
-	uint64_t	 now;
-
 	if (job->timeout == 0) {
 		job->deadline = 0;
 		return;
 	}
-	now = supervise_now_ms();
 	job->deadline = now + job->timeout;
 	if (ix->timeout_at == 0 || job->deadline < ix->timeout_at)
 		timeout_arm(ix, job->deadline, now);
 }
 
+/* Why a job leaves its worker unanswered, and what that costs it. */
+enum retry {
+	R_UNSTARTED,	/* it had not started: sent again, never charged */
+	R_FREE,		/* stopped for another job's sake: no try used */
+	R_CHARGED	/* its worker died: one try used */
+};
+
 /*
- * The job's worker is gone (text says how): send the job again later, or
- * answer worker_died if it has been tried enough.  A try is counted unless
- * charge is 0: the worker was stopped for another job's sake.
+ * A job of w's must leave it unanswered (text says why): send it again
+ * later, or answer worker_died if it may not be.  A job that had not
+ * started never ran, so it is sent again even with retries = 0; one that
+ * had started is sent again only if retries allow (at most once).
  */
-void
-supervise_retry(struct ipcd *ix, struct job *job, const char *text,
-    int charge)
+static void
+supervise_retry(struct ipcd *ix, struct worker *w, struct job *job,
+    const char *text, enum retry why)
 {
 	struct client	*c = job->client;
-	struct worker	*w = &ix->workers[job->worker];
 
 	if (c->peer == NULL) {		/* nobody wants the answer */
-		w->jobs--;
+		hold_drop(ix, w, job, clock_ns());
 		jobs_del(&ix->jobs, job);
 		client_unref(c);
 		return;
 	}
-	if (ix->conf.retries == 0 ||
-	    (charge && job->tries >= ix->conf.retries)) {
+	if (why != R_UNSTARTED && (ix->conf.retries == 0 ||
+	    (why == R_CHARGED && job->tries >= ix->conf.retries))) {
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
 		master_job_fail(ix, job, IPC_E_WORKER_DIED, text);
 		return;
 	}
-	w->jobs--;
-	job->tries += charge ? 1 : 0;
+	hold_drop(ix, w, job, clock_ns());
+	job->tries += why == R_CHARGED;
 	job->deadline = 0;
 	ix->retried++;
 	jobs_wait(&ix->jobs, job);
 }
 
-/* Every job worker w still held is retried or answered worker_died. */
+/*
+ * Send every job w still holds elsewhere.  Those it had started are sent
+ * as why says; those still waiting behind them had no part in its end.
+ */
+static void
+retry_all(struct ipcd *ix, struct worker *w, const char *text,
+    enum retry why)
+{
+	struct job	*job;
+	unsigned	 started = 0;
+
+	for (job = joblist_first(&ix->jobs, &w->held); job != NULL &&
+	    job->started_ns != 0; job = joblist_next(&ix->jobs, job))
+		started++;
+	while ((job = joblist_first(&ix->jobs, &w->held)) != NULL) {
+		supervise_retry(ix, w, job, text, started > 0 ? why :
+		    R_UNSTARTED);
+		if (started > 0)
+			started--;
+	}
+}
+
+/* Every job worker w still held is sent again or answered worker_died. */
 void
 supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
 {
-	struct job	*job;
-	uint32_t	 i;
-
-	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
-		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
-		    job->worker == (int)w->slot)
-			supervise_retry(ix, job, text, 1);
+	retry_all(ix, w, text, R_CHARGED);
 	master_pump(ix);
 	master_check_drained(ix);
 }
@@ -107,21 +119,21 @@ supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
 static unsigned
 late_jobs(struct ipcd *ix, struct worker *w, uint64_t now, int fail)
 {
-	struct job	*job;
-	uint32_t	 i;
+	struct job	*job, *next;
 	unsigned	 n = 0;
 
-	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
-		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
-		    job->worker == (int)w->slot && job->deadline != 0 &&
-		    job->deadline <= now) {
-			n++;
-			if (!fail)
-				continue;
-			ix->timed_out++;
-			master_job_fail(ix, job, IPC_E_TIMEOUT,
-			    "the job ran past its timeout");
-		}
+	for (job = joblist_first(&ix->jobs, &w->held); job != NULL;
+	    job = next) {
+		next = joblist_next(&ix->jobs, job);
+		if (job->deadline == 0 || job->deadline > now)
+			continue;
+		n++;
+		if (!fail)
+			continue;
+		ix->timed_out++;
+		master_job_fail(ix, job, IPC_E_TIMEOUT,
+		    "the job ran past its timeout");
+	}
 	return n;
 }
 
@@ -136,9 +148,7 @@ static void
 worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 {
 	enum worker_state was = w->state;
-	struct job	*job;
 	char		 text[128];
-	uint32_t	 i;
 
 	if (w->peer != NULL) {
 		pool_set_state(w, W_EXITING);	/* no new job meanwhile */
@@ -150,6 +160,7 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 	}
 	if (late_jobs(ix, w, now, 0) == 0) {	/* the answers were there */
 		pool_set_state(w, was);
+		hold_kick(ix, w, clock_ns());
 		pool_retire_if_idle(w);
 		return;
 	}
@@ -160,10 +171,26 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 	late_jobs(ix, w, now, 1);
 	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
 	    "job on it ran past its timeout", (long)w->pid);
-	for (i = 0; i < ix->jobs.n && w->jobs > 0; i++)
-		if ((job = jobs_at(&ix->jobs, i)) != NULL &&
-		    job->worker == (int)w->slot)
-			supervise_retry(ix, job, text, 0);
+	retry_all(ix, w, text, R_FREE);
+}
+
+/* Is one of w's jobs past its deadline?  The earliest other one in *next. */
+static int
+worker_due(struct ipcd *ix, struct worker *w, uint64_t now, uint64_t *next)
+{
+	struct job	*job;
+	int		 due = 0;
+
+	for (job = joblist_first(&ix->jobs, &w->held); job != NULL;
+	    job = joblist_next(&ix->jobs, job)) {
+		if (job->deadline == 0)
+			continue;
+		if (job->deadline <= now)
+			due = 1;
+		else if (*next == 0 || job->deadline < *next)
+			*next = job->deadline;
+	}
+	return due;
 }
 
 /* The earliest deadline has come: deal with every late job's worker. */
@@ -171,22 +198,15 @@ static void
 timeouts_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct ipcd	*ix = arg;
-	struct job	*job;
-	uint64_t	 now = supervise_now_ms(), next = 0;
-	uint32_t	 i;
+	uint64_t	 now = clock_ms(), next = 0;
+	unsigned	 i;
 
 	(void)fd;
 	(void)what;
 	ix->timeout_at = 0;
-	for (i = 0; i < ix->jobs.n; i++) {
-		if ((job = jobs_at(&ix->jobs, i)) == NULL || job->worker < 0 ||
-		    job->deadline == 0)
-			continue;
-		if (job->deadline <= now)
-			worker_overdue(ix, &ix->workers[job->worker], now);
-		else if (next == 0 || job->deadline < next)
-			next = job->deadline;
-	}
+	for (i = 0; i < ix->nslots; i++)
+		if (worker_due(ix, &ix->workers[i], now, &next))
+			worker_overdue(ix, &ix->workers[i], now);
 	if (next != 0 && (ix->timeout_at == 0 || next < ix->timeout_at))
 		timeout_arm(ix, next, now);
 	master_pump(ix);

@@ -71,6 +71,14 @@ ctl() { timeout "$STEP" "$IPCCTL" -s "$SOCK" "$@"; }
 # raw ARGS...: write raw frames to the socket and print the replies
 raw() { timeout "$STEP" "$RAW" "$SOCK" "$@"; }
 
+# job ID TASK DATA [TIMEOUT_MS]: a SUBMIT frame for raw, as json:...  Jobs
+# given to one raw command reach ipcd in one write, so they are dispatched
+# together: the way to put several jobs on one worker at once.
+job() {
+	printf 'json:{"v":1,"type":"SUBMIT","id":%s,"task":"%s","data":%s%s}' \
+	    "$1" "$2" "$3" "${4:+,\"timeout\":$4}"
+}
+
 # write_conf [KEY=VALUE]...: a config with this test's socket
 write_conf() {
 	{
@@ -118,6 +126,18 @@ stop_ipcd() {
 	wait "$IPCD_PID"
 	IPCD_STATUS=$?
 	IPCD_PID=
+}
+
+# warm_up N: run tiny jobs until every worker's window is at least N (a new
+# pool starts at 2 and grows as fast answers come; slow jobs shrink it)
+warm_up() {
+	_i=0
+	while ctl status --json | grep -o '"window":[0-9]*' | cut -d: -f2 |
+	    awk -v n="$1" '$1 < n { low = 1 } END { exit !low }'; do
+		_i=$((_i + 1))
+		[ "$_i" -le 50 ] || bail "the windows never reached $1"
+		ctl bench -n 500 -w 64 -k 0 > /dev/null || bail "warm-up failed"
+	done
 }
 
 # worker_pids: the pids of the workers, one per line

@@ -96,17 +96,15 @@ like "the request is logged" 'asks ipcd to stop' "$(cat "$LOG")"
 # still gets an answer.
 write_conf "workers = 1"
 start_ipcd 1
-ctl submit --timeout 500ms sleep 5000 >/dev/null 2>&1 &
-hung=$!
-wait_running 1
-ctl submit double 3 > /dev/null 2> "$T/orphan.err" &
+raw -n 2 -w 10000 "$(job 1 sleep 5000 500)" "$(job 2 double 3)" \
+    > "$T/orphan.out" &
 orphan=$!
 wait_running 2
 kill -TERM "$IPCD_PID"
 wait $orphan
-is "a job whose worker was stopped while ipcd stops fails (exit 1)" 1 $?
-like "with shutting_down" '^ipcctl: shutting_down: ' "$(cat "$T/orphan.err")"
-wait $hung
+like "the hung job times out" '"id":1,"code":"timeout"' "$(cat "$T/orphan.out")"
+like "the job behind it, with no worker left, gets shutting_down" \
+    '"id":2,"code":"shutting_down"' "$(cat "$T/orphan.out")"
 stop_ipcd
 is "and ipcd exits 0" 0 "$IPCD_STATUS"
 

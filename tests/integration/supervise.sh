@@ -4,7 +4,7 @@
 # replaced, results written before a death are delivered, workers are
 # recycled, and a pool whose workers keep dying says it is degraded.
 . "$TESTLIB"
-plan 42
+plan 39
 
 # wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds
 wait_for() {
@@ -59,22 +59,21 @@ like "the death is logged with its signal and the jobs it held" \
 stop_ipcd
 write_conf "workers = 1" "retries = 0"
 start_ipcd 1
-ctl submit sleep 200 > "$T/a.out" 2>&1 &
-a=$!
-wait_for "the first job to start" holding 1
-ctl submit double 21 > "$T/b.out" 2>&1 &
-b=$!
-ctl submit echo '"x"' > "$T/c.out" 2>&1 &
-c=$!
+warm_up 3
+raw -n 3 -w 10000 "$(job 1 sleep 200)" "$(job 2 double 21)" \
+    "$(job 3 echo '"x"')" > "$T/three.out" &
+three=$!
 wait_for "three jobs on the worker" holding 3
 victim=$(busy_pid)
 kill -STOP "$IPCD_PID"
 wait_for "the worker to answer all three" blocked_reading "$victim"
 kill -KILL "$victim"
 kill -CONT "$IPCD_PID"
-wait $a; ra=$?; wait $b; rb=$?; wait $c; rc=$?
-is "the results written before the death all arrive" "0 0 0" "$ra $rb $rc"
-is "each one right" '200 42 "x"' "$(cat "$T/a.out") $(cat "$T/b.out") $(cat "$T/c.out")"
+wait $three
+is "the results written before the death all arrive, each one right" \
+    '{"v":1,"type":"RESULT","id":1,"data":200}
+{"v":1,"type":"RESULT","id":2,"data":42}
+{"v":1,"type":"RESULT","id":3,"data":"x"}' "$(sort "$T/three.out")"
 is "none was retried" 0 "$(json_field retried)"
 
 # With retries = 0 a killed worker's job fails, naming the signal.
@@ -88,24 +87,25 @@ like "with worker_died naming the signal" \
     '^ipcctl: worker_died: worker \(pid [0-9]+\) was killed by signal 9 \(SIGKILL\)$' \
     "$(cat "$T/died.err")"
 
-# Timeouts: the job gets timeout, its worker is replaced, and another job
-# it held goes to the new worker.
+# Timeouts: the job gets timeout and its worker is replaced.  A job sent
+# behind it on the same worker had not started: its time had not begun
+# (its timeout is as short as the slow job's, and it still succeeds), and
+# it goes to the new worker without using a try (retries = 0).
 stop_ipcd
-write_conf "workers = 1" "job_timeout = 400ms"
+write_conf "workers = 1" "job_timeout = 400ms" "retries = 0"
 start_ipcd 1
 old=$(worker_pids)
-ctl submit sleep 5000 > /dev/null 2> "$T/late.err" &
-late=$!
-wait_for "the slow job to start" holding 1
-ctl submit double 7 > "$T/behind.out" 2>&1 &
+raw -n 2 -w 10000 "$(job 1 sleep 5000)" "$(job 2 double 7 300)" \
+    > "$T/behind.out" &
 behind=$!
-wait $late
-is "a job past job_timeout fails (exit 1)" 1 $?
-like "with timeout" '^ipcctl: timeout: the job ran past its timeout$' \
-    "$(cat "$T/late.err")"
+wait_for "both jobs on the worker" holding 2
 wait $behind
-is "the job queued behind it on the same worker is retried" 0 $?
-is "and answered" 14 "$(cat "$T/behind.out")"
+like "a job past job_timeout fails with timeout" \
+    '^\{"v":1,"type":"ERROR","id":1,"code":"timeout","message":"the job ran past its timeout"\}$' \
+    "$(grep '"id":1' "$T/behind.out")"
+is "the job behind it is answered by the next worker, its time its own" \
+    '{"v":1,"type":"RESULT","id":2,"data":14}' \
+    "$(grep '"id":2' "$T/behind.out")"
 wait_ready 1
 wait_for "the stopped worker to be replaced" pids_changed "$old"
 is "status counts the timeout" 1 "$(json_field timed_out)"
@@ -121,22 +121,22 @@ like "a bad --timeout is a usage error" "not a time" \
     "$(ctl submit --timeout 5x double 1 2>&1)"
 
 # A job stuck behind two hung jobs in turn is sent again twice, and that
-# uses none of its tries: it did not cause the stops.
-ctl submit --timeout 300ms sleep 5000 >/dev/null 2>&1 &
-h1=$!
-wait_for "the first hung job to start" holding 1
-ctl submit --timeout 300ms sleep 5000 >/dev/null 2>&1 &
-h2=$!
-wait_for "the second behind it" holding 2
-ctl submit double 8 > "$T/innocent.out" 2>&1 &
+# uses none of its tries (retries = 0): it did not cause the stops.  Only
+# the hung jobs time out, though all three were on the worker together.
+stops=$(grep -c 'a job ran past its timeout; stopping the worker' "$LOG")
+warm_up 3
+raw -n 3 -w 10000 "$(job 1 sleep 5000 300)" "$(job 2 sleep 5000 300)" \
+    "$(job 3 double 8 300)" > "$T/innocent.out" &
 innocent=$!
-wait_for "the third behind them" holding 3
+wait_for "three jobs on the worker" holding 3
 wait $innocent
-is "a job behind two hung ones still gets its result" 0 $?
-is "which is right" 16 "$(cat "$T/innocent.out")"
-wait $h1 $h2
+is "a job behind two hung ones still gets its result" \
+    '{"v":1,"type":"RESULT","id":3,"data":16}' \
+    "$(grep '"id":3' "$T/innocent.out")"
 is "both hung jobs timed out, as did two before them" 4 \
     "$(json_field timed_out)"
+is "each one stopping a worker of its own" $((stops + 2)) \
+    "$(grep -c 'a job ran past its timeout; stopping the worker' "$LOG")"
 
 # A worker that does not exit on SIGTERM (here: stopped) is killed 2 s
 # after its job timed out, and replaced.

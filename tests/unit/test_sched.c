@@ -1,5 +1,6 @@
 /*
- * Unit tests of daemon/sched.c: round-robin choice among n candidates.
+ * Unit tests of daemon/sched.c: which worker gets the next job, and how a
+ * worker's window follows the time its jobs take.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,23 +13,24 @@
 #include "sched.h"
 
 #define NMAX	8
+#define MAX	64		/* worker_window */
+#define US	1000ULL
+#define MS	1000000ULL
 
-/* Which candidates can take a job, and the order they were asked in. */
 struct pool {
-	int		 can[NMAX];
-	unsigned	 asked[4 * NMAX];
-	unsigned	 nasked;
+	struct sched_slot slot[NMAX];
+	unsigned	 n;
+	struct sched	 s;
+	uint64_t	 now;
 };
 
-static int
-can_take(void *arg, unsigned i)
+static struct sched_slot *
+at(void *arg, unsigned i)
 {
 	struct pool	*p = arg;
 
-	assert_true(i < NMAX);
-	if (p->nasked < sizeof(p->asked) / sizeof(p->asked[0]))
-		p->asked[p->nasked++] = i;
-	return p->can[i];
+	assert_true(i < p->n);
+	return &p->slot[i];
 }
 
 static void
@@ -37,116 +39,316 @@ pool_init(struct pool *p, unsigned n)
 	unsigned	 i;
 
 	memset(p, 0, sizeof(*p));
-	for (i = 0; i < n; i++)
-		p->can[i] = 1;
+	p->n = n;
+	p->now = 1000 * MS;
+	for (i = 0; i < n; i++) {	/* the policy tests: jobs of 1 us */
+		sched_slot_init(&p->slot[i], 1 * US, MAX);
+		p->slot[i].open = 1;
+	}
 }
 
+/* Pick a worker and give it the job; -1 if none can take it. */
 static int
-pick(struct sched *s, unsigned n, struct pool *p)
+give(struct pool *p)
 {
-	return sched_pick(s, n, can_take, p);
+	int	 i = sched_pick(&p->s, p->n, at, p, p->now);
+
+	if (i >= 0)
+		sched_sent(&p->slot[i], p->now);
+	return i;
+}
+
+/* Worker i answers its oldest job, which took took_ns; the next starts now. */
+static void
+answer(struct pool *p, unsigned i, uint64_t took_ns)
+{
+	sched_answered(&p->slot[i], took_ns, p->now, MAX);
 }
 
 static void
-round_robin(void **state)
+ties_go_round_robin(void **state)
 {
-	static const int want[] = { 0, 1, 2, 0, 1, 2, 0, 1, 2 };
-	struct sched	 s = { 0 };
 	struct pool	 p;
-	size_t		 i;
+	int		 i;
 
 	(void)state;
 	pool_init(&p, 3);
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_int_equal(pick(&s, 3, &p), want[i]);
-	/* Each pick asked one candidate only: the one it took. */
-	assert_int_equal(p.nasked, 9);
-	for (i = 0; i < 9; i++)
-		assert_int_equal(p.asked[i], want[i]);
+	for (i = 0; i < 9; i++) {	/* each answered at once: all idle */
+		assert_int_equal(give(&p), i % 3);
+		answer(&p, (unsigned)(i % 3), 2 * US);
+	}
+	for (i = 0; i < 9; i++)		/* none answered: counts stay equal */
+		assert_int_equal(give(&p), i % 3);
+	assert_int_equal(p.slot[0].jobs, 3);
+	assert_int_equal(p.slot[1].jobs, 3);
+	assert_int_equal(p.slot[2].jobs, 3);
 }
 
 static void
-skips_busy(void **state)
+fewest_jobs_wins(void **state)
 {
-	static const int want[] = { 0, 2, 0, 2, 0 };
-	struct sched	 s = { 0 };
 	struct pool	 p;
-	size_t		 i;
 
 	(void)state;
 	pool_init(&p, 3);
-	p.can[1] = 0;
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
-		assert_int_equal(pick(&s, 3, &p), want[i]);
+	p.slot[0].jobs = 5;
+	p.slot[1].jobs = 2;
+	p.slot[2].jobs = 4;
+	p.slot[0].head_ns = p.slot[1].head_ns = p.slot[2].head_ns = p.now;
+	assert_int_equal(give(&p), 1);	/* 2: fewer than 4 and 5 */
+	assert_int_equal(give(&p), 1);	/* 3 */
+	assert_int_equal(give(&p), 2);	/* 4 and 4: the turn is after 1 */
+	assert_int_equal(give(&p), 1);	/* 4 against 5 and 5 */
 }
 
+/* A busy worker loses to an idle one, however the turn stands. */
 static void
-skips_several(void **state)
+idle_beats_busy(void **state)
 {
-	struct sched	 s = { 0 };
 	struct pool	 p;
 
 	(void)state;
-	pool_init(&p, 5);
-	p.can[0] = p.can[1] = p.can[2] = 0;
-	assert_int_equal(pick(&s, 5, &p), 3);
-	assert_int_equal(p.nasked, 4);
-	assert_int_equal(p.asked[0], 0);
-	assert_int_equal(p.asked[1], 1);
-	assert_int_equal(p.asked[2], 2);
-	assert_int_equal(p.asked[3], 3);
-	assert_int_equal(pick(&s, 5, &p), 4);
-	assert_int_equal(pick(&s, 5, &p), 3);	/* wraps past 0, 1, 2 */
+	pool_init(&p, 2);
+	assert_int_equal(give(&p), 0);	/* a job that will turn out slow */
+	p.now += 200 * US;
+	assert_int_equal(give(&p), 1);
+	answer(&p, 1, 20 * US);
+	assert_int_equal(give(&p), 1);	/* the turn says 0; 0 is busy */
+	answer(&p, 1, 20 * US);
+	assert_int_equal(give(&p), 1);
+}
+
+/* A worker whose job runs far past its usual time gets nothing more. */
+static void
+late_worker_gets_nothing(void **state)
+{
+	struct pool	 p;
+	int		 i;
+
+	(void)state;
+	pool_init(&p, 2);
+	for (i = 0; i < 16; i++) {	/* both learn that jobs take 10 us */
+		assert_int_equal(give(&p), 0);
+		assert_int_equal(give(&p), 1);
+		answer(&p, 0, 10 * US);
+		answer(&p, 1, 10 * US);
+	}
+	assert_int_equal(give(&p), 0);	/* 0 starts a job ... */
+	p.now += 2 * MS;		/* ... that has run for 2 ms */
+	assert_true(sched_late(&p.slot[0], p.now));
+	assert_false(sched_late(&p.slot[1], p.now));
+	for (i = 0; i < 5; i++)		/* 1 holds more, and still gets them */
+		assert_int_equal(give(&p), 1);
+	p.slot[1].open = 0;		/* nobody else: the job must wait */
+	assert_int_equal(give(&p), -1);
+	answer(&p, 0, 2 * MS);		/* once 0 answers, it takes jobs again */
+	assert_false(sched_late(&p.slot[0], p.now));
+	assert_int_equal(give(&p), 0);
+}
+
+/* Never late within SCHED_LATE_MIN_NS, nor within 4 mean job times. */
+static void
+late_threshold(void **state)
+{
+	struct sched_slot s;
+
+	(void)state;
+	sched_slot_init(&s, 1 * US, MAX);
+	assert_false(sched_late(&s, 10 * MS));	/* idle */
+	sched_sent(&s, 0);
+	assert_false(sched_late(&s, SCHED_LATE_MIN_NS));
+	assert_true(sched_late(&s, SCHED_LATE_MIN_NS + 1));
+	s.svc_ns = 5 * MS;
+	assert_false(sched_late(&s, 20 * MS));
+	assert_true(sched_late(&s, 20 * MS + 1));
+}
+
+static void
+window_from_job_time(void **state)
+{
+	(void)state;
+	assert_int_equal(sched_window(0, MAX), MAX);	/* nothing known */
+	assert_int_equal(sched_window(1 * US, MAX), MAX);
+	assert_int_equal(sched_window(1 * US, 4096), 1001);
+	assert_int_equal(sched_window(100 * US, MAX), 11);
+	assert_int_equal(sched_window(1 * MS, MAX), 2);
+	assert_int_equal(sched_window(2 * MS, MAX), 1);
+	assert_int_equal(sched_window(3000 * MS, MAX), 1);
+	assert_int_equal(sched_window(1 * US, 1), 1);	/* worker_window = 1 */
+}
+
+/* Slow answers shrink the window to 1; fast ones grow it back to the bound. */
+static void
+window_shrinks_and_grows(void **state)
+{
+	struct sched_slot s;
+	unsigned	 last = MAX;
+	int		 i;
+
+	(void)state;
+	sched_slot_init(&s, 1 * US, MAX);
+	assert_int_equal(s.window, MAX);
+	for (i = 0; i < 40; i++) {
+		sched_sent(&s, 0);
+		sched_answered(&s, 10 * MS, 0, MAX);
+		assert_true(s.window <= last);
+		last = s.window;
+	}
+	assert_int_equal(s.window, 1);
+	assert_int_equal(s.jobs, 0);
+	for (i = 0; i < 200; i++) {
+		sched_sent(&s, 0);
+		sched_answered(&s, 2 * US, 0, MAX);
+		assert_true(s.window >= last);
+		last = s.window;
+	}
+	assert_int_equal(s.window, MAX);
+	/* One slow job among fast ones: the window drops at once. */
+	sched_sent(&s, 0);
+	sched_answered(&s, 10 * MS, 0, MAX);
+	assert_int_equal(s.window, 1);
+}
+
+/* The repro: a slow job on 0, then a burst of tiny jobs; 0 gets none. */
+static void
+burst_after_slow_job(void **state)
+{
+	struct pool	 p;
+	int		 i, k;
+
+	(void)state;
+	pool_init(&p, 2);
+	for (i = 0; i < 8; i++) {
+		k = give(&p);
+		answer(&p, (unsigned)k, 30 * US);
+	}
+	assert_int_equal(give(&p), 0);	/* sleep 3000 */
+	p.now += 200 * MS;
+	for (i = 0; i < 10; i++)	/* ten at once, none answered yet */
+		assert_int_equal(give(&p), 1);
+	for (i = 0; i < 10; i++)
+		answer(&p, 1, 30 * US);
+	assert_int_equal(p.slot[0].jobs, 1);
+	assert_int_equal(p.slot[1].jobs, 0);
+}
+
+/* The window bounds what one worker holds; then the next one gets the job. */
+static void
+window_bounds(void **state)
+{
+	struct pool	 p;
+	int		 i;
+
+	(void)state;
+	pool_init(&p, 2);
+	p.slot[0].window = 2;
+	p.slot[1].window = 2;
+	for (i = 0; i < 4; i++)
+		assert_true(give(&p) >= 0);
+	assert_int_equal(give(&p), -1);
+	assert_int_equal(p.slot[0].jobs, 2);
+	assert_int_equal(p.slot[1].jobs, 2);
+}
+
+static void
+closed_slots_skipped(void **state)
+{
+	struct pool	 p;
+	int		 i;
+
+	(void)state;
+	pool_init(&p, 3);
+	p.slot[1].open = 0;
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(give(&p), i % 2 ? 2 : 0);
+		answer(&p, i % 2 ? 2 : 0, US);
+	}
 }
 
 static void
 none_can_take(void **state)
 {
-	struct sched	 s = { 0 };
 	struct pool	 p;
 
 	(void)state;
 	pool_init(&p, 4);
-	assert_int_equal(pick(&s, 4, &p), 0);
-	assert_int_equal(pick(&s, 4, &p), 1);
-	memset(p.can, 0, sizeof(p.can));
-	p.nasked = 0;
-	assert_int_equal(pick(&s, 4, &p), -1);
-	/* Each was asked once, starting after the last picked. */
-	assert_int_equal(p.nasked, 4);
-	assert_int_equal(p.asked[0], 2);
-	assert_int_equal(p.asked[1], 3);
-	assert_int_equal(p.asked[2], 0);
-	assert_int_equal(p.asked[3], 1);
-	assert_int_equal(s.next, 2);	/* a failed pick moves nothing */
-	p.can[1] = 1;
-	assert_int_equal(pick(&s, 4, &p), 1);
+	assert_int_equal(give(&p), 0);
+	p.slot[1].open = p.slot[2].open = p.slot[3].open = 0;
+	p.slot[0].window = 1;
+	p.s.next = 2;
+	assert_int_equal(give(&p), -1);
+	assert_int_equal(p.s.next, 2);	/* a failed pick moves nothing */
+	assert_int_equal(sched_pick(&p.s, 0, at, &p, p.now), -1);
 }
 
-/* After a skip, the turn goes on from the one picked, not the one skipped. */
+/* The pool shrank below the turn: the pick stays in range. */
 static void
-fairness_resumes(void **state)
+pool_shrinks(void **state)
 {
-	struct sched	 s = { 0 };
 	struct pool	 p;
 
 	(void)state;
-	pool_init(&p, 3);
-	assert_int_equal(pick(&s, 3, &p), 0);
-	assert_int_equal(pick(&s, 3, &p), 1);
-	p.can[2] = 0;
-	assert_int_equal(pick(&s, 3, &p), 0);
-	p.can[2] = 1;
-	assert_int_equal(pick(&s, 3, &p), 1);
-	assert_int_equal(pick(&s, 3, &p), 2);
-	assert_int_equal(pick(&s, 3, &p), 0);
+	pool_init(&p, 4);
+	p.s.next = 3;
+	p.n = 2;
+	assert_int_equal(give(&p), 1);	/* (3 + 0) % 2 */
+	assert_int_equal(give(&p), 0);
 }
 
-/* A candidate that keeps being able to take does not starve the others. */
+/* Dropping a job (its worker was stopped) frees room without learning. */
+static void
+dropped_job(void **state)
+{
+	struct sched_slot s;
+
+	(void)state;
+	sched_slot_init(&s, 1 * US, MAX);
+	sched_sent(&s, 5);
+	sched_sent(&s, 6);
+	sched_dropped(&s, 7);
+	assert_int_equal(s.jobs, 1);
+	assert_int_equal(s.head_ns, 7);
+	assert_int_equal(s.window, MAX);
+	assert_int_equal(s.svc_ns, 1 * US);
+	sched_dropped(&s, 8);
+	sched_dropped(&s, 9);		/* never below zero */
+	assert_int_equal(s.jobs, 0);
+}
+
+/*
+ * A new slot knows nothing: it starts with a window of 2, so a burst of
+ * slow jobs at start puts at most 2 on each worker; fast answers open it
+ * up within a few dozen jobs.  A restarted process keeps what its slot
+ * learned.
+ */
+static void
+slow_start(void **state)
+{
+	struct sched_slot s;
+	int		 i;
+
+	(void)state;
+	sched_slot_init(&s, 0, MAX);
+	assert_int_equal(s.svc_ns, SCHED_START_NS);
+	assert_int_equal(s.window, 2);
+	for (i = 0; i < 40; i++) {
+		sched_sent(&s, 0);
+		sched_answered(&s, 2 * US, 0, MAX);
+	}
+	assert_int_equal(s.window, MAX);
+	sched_sent(&s, 0);
+	s.open = 1;
+	sched_slot_restart(&s);
+	assert_int_equal(s.jobs, 0);
+	assert_int_equal(s.open, 0);
+	assert_int_equal(s.window, MAX);
+	sched_slot_init(&s, 100 * US, MAX);	/* a new slot, from the others */
+	assert_int_equal(s.window, 11);
+}
+
 static void
 no_starvation(void **state)
 {
-	struct sched	 s = { 0 };
 	struct pool	 p;
 	unsigned	 count[4] = { 0 };
 	int		 i, r;
@@ -154,96 +356,34 @@ no_starvation(void **state)
 	(void)state;
 	pool_init(&p, 4);
 	for (i = 0; i < 400; i++) {
-		r = pick(&s, 4, &p);
+		r = give(&p);
 		assert_true(r >= 0 && r < 4);
 		count[r]++;
+		answer(&p, (unsigned)r, 3 * US);
 	}
 	for (i = 0; i < 4; i++)
 		assert_int_equal(count[i], 100);
-}
-
-static void
-single(void **state)
-{
-	struct sched	 s = { 0 };
-	struct pool	 p;
-
-	(void)state;
-	pool_init(&p, 1);
-	assert_int_equal(pick(&s, 1, &p), 0);
-	assert_int_equal(pick(&s, 1, &p), 0);
-	assert_int_equal(s.next, 0);
-	p.can[0] = 0;
-	assert_int_equal(pick(&s, 1, &p), -1);
-	p.can[0] = 1;
-	assert_int_equal(pick(&s, 1, &p), 0);
-}
-
-static void
-zero_candidates(void **state)
-{
-	struct sched	 s = { 0 };
-	struct pool	 p;
-
-	(void)state;
-	pool_init(&p, 3);
-	assert_int_equal(pick(&s, 0, &p), -1);
-	assert_int_equal(p.nasked, 0);
-	s.next = 5;
-	assert_int_equal(pick(&s, 0, &p), -1);
-	assert_int_equal(p.nasked, 0);
-}
-
-/* The pool shrank below the next index: the pick stays in range. */
-static void
-pool_shrinks(void **state)
-{
-	struct sched	 s = { 0 };
-	struct pool	 p;
-
-	(void)state;
-	pool_init(&p, 5);
-	assert_int_equal(pick(&s, 5, &p), 0);
-	assert_int_equal(pick(&s, 5, &p), 1);
-	assert_int_equal(pick(&s, 5, &p), 2);
-	assert_int_equal(pick(&s, 5, &p), 3);
-	assert_int_equal(pick(&s, 2, &p), 0);	/* next was 4: 4 % 2 */
-	assert_int_equal(pick(&s, 2, &p), 1);
-	assert_int_equal(pick(&s, 2, &p), 0);
-}
-
-/* The pool grew: the turn goes on to the new candidates. */
-static void
-pool_grows(void **state)
-{
-	struct sched	 s = { 0 };
-	struct pool	 p;
-
-	(void)state;
-	pool_init(&p, 4);
-	assert_int_equal(pick(&s, 2, &p), 0);
-	assert_int_equal(pick(&s, 2, &p), 1);
-	assert_int_equal(pick(&s, 2, &p), 0);
-	assert_int_equal(pick(&s, 4, &p), 1);
-	assert_int_equal(pick(&s, 4, &p), 2);
-	assert_int_equal(pick(&s, 4, &p), 3);
-	assert_int_equal(pick(&s, 4, &p), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_robin),
-		cmocka_unit_test(skips_busy),
-		cmocka_unit_test(skips_several),
+		cmocka_unit_test(ties_go_round_robin),
+		cmocka_unit_test(fewest_jobs_wins),
+		cmocka_unit_test(idle_beats_busy),
+		cmocka_unit_test(late_worker_gets_nothing),
+		cmocka_unit_test(late_threshold),
+		cmocka_unit_test(window_from_job_time),
+		cmocka_unit_test(window_shrinks_and_grows),
+		cmocka_unit_test(burst_after_slow_job),
+		cmocka_unit_test(window_bounds),
+		cmocka_unit_test(closed_slots_skipped),
 		cmocka_unit_test(none_can_take),
-		cmocka_unit_test(fairness_resumes),
-		cmocka_unit_test(no_starvation),
-		cmocka_unit_test(single),
-		cmocka_unit_test(zero_candidates),
 		cmocka_unit_test(pool_shrinks),
-		cmocka_unit_test(pool_grows),
+		cmocka_unit_test(dropped_job),
+		cmocka_unit_test(slow_start),
+		cmocka_unit_test(no_starvation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
