@@ -1,9 +1,18 @@
 /*
  * ipcctl bench: push tiny "double" jobs through the daemon with a window of
- * outstanding jobs, check every result, and report jobs/s, p50/p99 latency
- * and the resident memory of the master and its workers.
+ * outstanding jobs, check every result, and report jobs/s, p50/p99/p99.9
+ * latency and the resident memory of the master and its workers.
+ *
+ * Closed loop (the default) keeps a window of jobs outstanding.  Open loop
+ * (-r RATE) sends job i at start + i / RATE whatever the replies do, and
+ * measures each job's latency from that scheduled time, so a stall shows as
+ * latency instead of slowing the sender (no coordinated omission).  A mix
+ * (--mix TASK:DATA:EVERY) makes every EVERY-th job that task instead; the
+ * latencies reported are those of the double jobs alone.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +24,11 @@
 
 struct bench {
 	uint64_t	 n, warm, window, total;
+	double		 rate;		/* jobs/s, open loop; 0: closed loop */
+	const char	*mix_task;	/* every mix_every-th job, or NULL */
+	int64_t		 mix_data;
+	uint64_t	 mix_every;
+	uint64_t	 start_ns;	/* open loop: job 1's scheduled time */
 	uint64_t	*sent;		/* send time (ns) by job id */
 	double		*lat;		/* round trip (us) of each timed job */
 	uint64_t	 nlat;
@@ -86,16 +100,45 @@ measure_rss(struct ctl *ctl, uint64_t id, struct rss *r)
 }
 
 static int
+is_mixed(const struct bench *b, uint64_t id)
+{
+	return b->mix_task != NULL && id % b->mix_every == 0;
+}
+
+/* When job id is due: now in closed loop, its slot in open loop. */
+static uint64_t
+due_ns(const struct bench *b, uint64_t id)
+{
+	return b->start_ns + (uint64_t)((double)(id - 1) * 1e9 / b->rate);
+}
+
+static int
 send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 {
 	msgpack_packer	 pk;
+	const char	*task = "double";
 
 	b->data.off = b->data.len = 0;
 	msgpack_packer_init(&pk, &b->data, buf_msgpack_write);
-	msgpack_pack_uint64(&pk, id);
-	b->sent[id] = now_ns();
+	if (is_mixed(b, id)) {
+		task = b->mix_task;
+		msgpack_pack_int64(&pk, b->mix_data);
+	} else
+		msgpack_pack_uint64(&pk, id);
+	b->sent[id] = b->rate > 0 ? due_ns(b, id) : now_ns();
 	return proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, id,
-	    proto_str("double"), buf_head(&b->data), buf_avail(&b->data), -1);
+	    proto_str(task), buf_head(&b->data), buf_avail(&b->data), -1);
+}
+
+/* Is m the right result for job m->id? */
+static int
+right_result(const struct bench *b, const struct ipc_msg *m)
+{
+	if (is_mixed(b, m->id))
+		return m->data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    (int64_t)m->data.via.u64 == b->mix_data;
+	return m->data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    m->data.via.u64 == 2 * m->id;
 }
 
 /* Check one reply and record its latency; -1 if it is wrong. */
@@ -109,14 +152,12 @@ take_reply(struct bench *b, const struct ipc_msg *m, uint64_t done)
 		return -1;
 	}
 	if (m->type != IPC_T_RESULT || !m->has_id || m->id == 0 ||
-	    m->id > b->total || b->sent[m->id] == 0 ||
-	    m->data.type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
-	    m->data.via.u64 != 2 * m->id) {
+	    m->id > b->total || b->sent[m->id] == 0 || !right_result(b, m)) {
 		fprintf(stderr, "ipcctl: bench: wrong reply for job %llu\n",
 		    (unsigned long long)m->id);
 		return -1;
 	}
-	if (m->id > b->warm)
+	if (m->id > b->warm && !is_mixed(b, m->id))
 		b->lat[b->nlat++] = (t - b->sent[m->id]) / 1e3;
 	b->sent[m->id] = 0;
 	if (done + 1 == b->warm || (b->warm == 0 && done == 0))
@@ -145,6 +186,60 @@ run(struct ctl *ctl, struct bench *b)
 			if (take_reply(b, &m, done++) == -1)
 				return EXIT_JOB_FAILED;
 		} while (done < b->total && conn_buffered(&ctl->conn));
+	}
+	return 0;
+}
+
+/* Read every reply that has come, waiting at most wait_ns for the first. */
+static int
+take_replies(struct ctl *ctl, struct bench *b, uint64_t *done, uint64_t wait_ns)
+{
+	struct pollfd	 pfd = { ctl->conn.fd, POLLIN, 0 };
+	struct timespec	 ts = { (time_t)(wait_ns / 1000000000ULL),
+			    (long)(wait_ns % 1000000000ULL) };
+	struct ipc_msg	 m;
+	int		 r;
+
+	if (!conn_buffered(&ctl->conn)) {
+		if ((r = ppoll(&pfd, 1, &ts, NULL)) == -1 && errno != EINTR) {
+			perror("ipcctl: poll");
+			return EXIT_CONN;
+		}
+		if (r <= 0)
+			return 0;
+	}
+	do {
+		if (conn_recv(&ctl->conn, &m) == -1)
+			return EXIT_CONN;
+		if (take_reply(b, &m, (*done)++) == -1)
+			return EXIT_JOB_FAILED;
+	} while (*done < b->total && conn_buffered(&ctl->conn));
+	return 0;
+}
+
+/* Open loop: each job sent at its time, whatever the replies do. */
+static int
+run_open(struct ctl *ctl, struct bench *b)
+{
+	uint64_t	 next = 1, done = 0, now;
+	int		 r;
+
+	b->start_ns = now_ns();
+	while (done < b->total) {
+		now = now_ns();
+		while (next <= b->total && due_ns(b, next) <= now &&
+		    next - 1 - done < b->window)
+			if (send_job(ctl, b, next++) == -1)
+				return EXIT_CONN;
+		if (conn_flush(&ctl->conn) == -1) {
+			perror("ipcctl: write");
+			return EXIT_CONN;
+		}
+		now = now_ns();
+		if ((r = take_replies(ctl, b, &done, next <= b->total &&
+		    due_ns(b, next) > now ? due_ns(b, next) - now :
+		    next <= b->total ? 0 : 1000000000ULL)) != 0)
+			return r;
 	}
 	return 0;
 }
@@ -179,24 +274,36 @@ report(const struct ctl *ctl, const struct bench *b, const struct rss *r0,
 
 	if (ctl->json) {
 		printf("{\"jobs\":%llu,\"window\":%llu,\"workers\":%u,"
+		    "\"rate\":%.0f,\"mix\":\"%s\",\"mix_every\":%llu,"
 		    "\"jobs_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+		    "\"p999_us\":%.1f,"
 		    "\"master_rss_kb_idle\":%ld,\"master_rss_kb\":%ld,"
 		    "\"master_hwm_kb\":%ld,\"worker_rss_kb\":%ld,"
 		    "\"worker_hwm_kb\":%ld}\n", (unsigned long long)b->n,
-		    (unsigned long long)b->window, r1->nworkers, jps,
-		    percentile(b, 50), percentile(b, 99), r0->master_kb,
+		    (unsigned long long)b->window, r1->nworkers, b->rate,
+		    b->mix_task ? b->mix_task : "",
+		    (unsigned long long)b->mix_every, jps,
+		    percentile(b, 50), percentile(b, 99), percentile(b, 99.9),
+		    r0->master_kb,
 		    r1->master_kb, r1->master_hwm_kb, r1->worker_kb,
 		    r1->worker_hwm_kb);
 		return;
 	}
-	printf("%llu double jobs, window %llu, %u workers\n"
+	if (b->rate > 0)
+		printf("open loop at %.0f jobs/s; latency from each job's "
+		    "scheduled time\n", b->rate);
+	if (b->mix_task != NULL)
+		printf("every %llu-th job is %s %lld; latency of the double "
+		    "jobs alone\n", (unsigned long long)b->mix_every,
+		    b->mix_task, (long long)b->mix_data);
+	printf("%llu jobs, window %llu, %u workers\n"
 	    "  throughput  %.0f jobs/s (%.3f s)\n"
-	    "  latency     p50 %.1f us, p99 %.1f us\n"
+	    "  latency     p50 %.1f us, p99 %.1f us, p99.9 %.1f us\n"
 	    "  master RSS  %.1f MiB idle, %.1f MiB after, peak %.1f MiB\n"
 	    "  worker RSS  %.1f MiB (largest), peak %.1f MiB\n",
 	    (unsigned long long)b->n, (unsigned long long)b->window,
 	    r1->nworkers, jps, secs, percentile(b, 50), percentile(b, 99),
-	    r0->master_kb / 1024.0, r1->master_kb / 1024.0,
+	    percentile(b, 99.9), r0->master_kb / 1024.0, r1->master_kb / 1024.0,
 	    r1->master_hwm_kb / 1024.0, r1->worker_kb / 1024.0,
 	    r1->worker_hwm_kb / 1024.0);
 }
@@ -205,7 +312,7 @@ static int
 bench_usage(void)
 {
 	fprintf(stderr, "usage: ipcctl bench [-n jobs] [-w window] "
-	    "[-k warmup] [--json]\n");
+	    "[-k warmup] [-r rate] [--mix TASK:DATA:EVERY] [--json]\n");
 	return EXIT_USAGE;
 }
 
@@ -221,6 +328,39 @@ parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* TASK:DATA:EVERY, e.g. sleep:10:1000 (every 1000th job a sleep 10). */
+static int
+parse_mix(char *s, struct bench *b)
+{
+	char		*data, *every, *end;
+	long long	 v;
+
+	if ((data = strchr(s, ':')) == NULL ||
+	    (every = strchr(data + 1, ':')) == NULL)
+		return -1;
+	*data++ = '\0';
+	*every++ = '\0';
+	v = strtoll(data, &end, 10);
+	if (*s == '\0' || *data == '\0' || *end != '\0' || v < 0 ||
+	    parse_count(every, 2, BENCH_MAX_JOBS, &b->mix_every) == -1)
+		return -1;
+	b->mix_task = s;
+	b->mix_data = v;
+	return 0;
+}
+
+static int
+parse_rate(const char *s, double *out)
+{
+	char	*end;
+	double	 v = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || !(v > 0) || v > 1e8)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int
 bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 {
@@ -228,20 +368,27 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'n' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "warmup", required_argument, NULL, 'k' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "mix", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch, bad = 0;
+	int	 ch, bad = 0, window_set = 0;
 
 	b->n = 200000;
 	b->window = 256;
 	b->warm = 10000;
-	while ((ch = getopt_long(argc, argv, "+n:w:k:j", longopts,
+	while ((ch = getopt_long(argc, argv, "+n:w:k:r:j", longopts,
 	    NULL)) != -1) {
 		if (ch == 'n')
 			bad |= parse_count(optarg, 1, BENCH_MAX_JOBS, &b->n);
-		else if (ch == 'w')
+		else if (ch == 'w') {
 			bad |= parse_count(optarg, 1, 65536, &b->window);
+			window_set = 1;
+		} else if (ch == 'r')
+			bad |= parse_rate(optarg, &b->rate);
+		else if (ch == 'm')
+			bad |= parse_mix(optarg, b);
 		else if (ch == 'k')
 			bad |= parse_count(optarg, 0, BENCH_MAX_JOBS, &b->warm);
 		else if (ch == 'j')
@@ -251,6 +398,8 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 	}
 	if (bad || optind != argc)
 		return -1;
+	if (b->rate > 0 && !window_set)	/* open loop: no real bound */
+		b->window = 65536;
 	b->total = b->n + b->warm;
 	return 0;
 }
@@ -275,7 +424,7 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_connect(ctl)) != 0)
 		goto done;
 	if (measure_rss(ctl, b.total + 1, &r0) == -1 ||
-	    (r = run(ctl, &b)) != 0 ||
+	    (r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0 ||
 	    measure_rss(ctl, b.total + 2, &r1) == -1) {
 		r = r ? r : EXIT_CONN;
 		goto done;

@@ -20,7 +20,8 @@ static const struct {
 	{ "reload", cmd_reload, "reload" },
 	{ "scale", cmd_scale, "scale WORKERS" },
 	{ "shutdown", cmd_shutdown, "shutdown" },
-	{ "bench", cmd_bench, "bench [-n jobs] [-w window] [-k warmup] [--json]" },
+	{ "bench", cmd_bench, "bench [-n jobs] [-w window] [-k warmup] [-r rate]\n"
+	    "                [--mix TASK:DATA:EVERY] [--json]" },
 };
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
 

@@ -3,7 +3,7 @@
 # worker's window follows the time its jobs take, and the status shows each
 # worker's window and how long its oldest job has run.
 . "$TESTLIB"
-plan 12
+plan 15
 
 busy_ms() {		# busy_ms PID: how long that worker's oldest job has run
 	ctl status --json | grep -o "\"pid\":$1,[^}]*" |
@@ -83,4 +83,13 @@ is "a job of 300 ms" 300 "$(ctl submit sleep 300)"
 is "closes it to 1" 1 "$(window_of "$pid")"
 like "ipcctl status shows the window and busy columns" \
     'WORKER +PID +STATE +JOBS +WINDOW +BUSY' "$(ctl status)"
+
+# The benchmark's open-loop, mixed mode checks every result too.
+like "ipcctl bench -r with --mix runs and reports p99.9" \
+    '"rate":5000,"mix":"sleep","mix_every":50,.*"p999_us":[0-9]' \
+    "$(ctl bench -n 500 -k 0 -r 5000 --mix sleep:2:50 --json)"
+ctl bench --mix sleep:2 > /dev/null 2>&1
+is "a --mix without EVERY is a usage error" 2 $?
+ctl bench -r 0 > /dev/null 2>&1
+is "so is a rate of 0" 2 $?
 done_testing
