@@ -11,7 +11,8 @@ void
 jobs_init(struct jobs *j)
 {
 	memset(j, 0, sizeof(*j));
-	j->free_head = j->wait_head = j->wait_tail = UINT32_MAX;
+	j->free_head = UINT32_MAX;
+	joblist_init(&j->wait);
 }
 
 void
@@ -115,29 +116,15 @@ jobs_at(struct jobs *j, uint32_t i)
 	return &j->v[i];
 }
 
-/* Take a waiting job out of the waiting list, wherever it is. */
-static void
-wait_unlink(struct jobs *j, uint32_t slot)
-{
-	uint32_t	*pp = &j->wait_head, prev = UINT32_MAX;
-
-	while (*pp != slot) {
-		prev = *pp;
-		pp = &j->v[*pp].next;
-	}
-	*pp = j->v[slot].next;
-	if (j->wait_tail == slot)
-		j->wait_tail = prev;
-	j->waiting--;
-}
-
 void
 jobs_del(struct jobs *j, struct job *job)
 {
 	uint32_t slot = (uint32_t)(job - j->v);
 
-	if (job->worker == JOB_WAITING)
-		wait_unlink(j, slot);
+	if (job->worker == JOB_WAITING) {
+		joblist_unlink(j, &j->wait, job);
+		j->waiting--;
+	}
 	job->worker = JOB_FREE;
 	job->client = NULL;
 	if (++job->gen == 0)
@@ -153,15 +140,8 @@ jobs_del(struct jobs *j, struct job *job)
 void
 jobs_wait(struct jobs *j, struct job *job)
 {
-	uint32_t slot = (uint32_t)(job - j->v);
-
 	job->worker = JOB_WAITING;
-	job->next = UINT32_MAX;
-	if (j->wait_tail == UINT32_MAX)
-		j->wait_head = slot;
-	else
-		j->v[j->wait_tail].next = slot;
-	j->wait_tail = slot;
+	joblist_push(j, &j->wait, job);
 	j->waiting++;
 }
 
@@ -169,15 +149,17 @@ jobs_wait(struct jobs *j, struct job *job)
 struct job *
 jobs_first_waiting(struct jobs *j)
 {
-	return j->wait_head == UINT32_MAX ? NULL : &j->v[j->wait_head];
+	return joblist_first(j, &j->wait);
 }
 
 /* The job now runs on worker w (taken out of the waiting list if there). */
 void
 jobs_assign(struct jobs *j, struct job *job, int w)
 {
-	if (job->worker == JOB_WAITING)
-		wait_unlink(j, (uint32_t)(job - j->v));
+	if (job->worker == JOB_WAITING) {
+		joblist_unlink(j, &j->wait, job);
+		j->waiting--;
+	}
 	job->worker = w;
 }
 

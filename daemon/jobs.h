@@ -35,21 +35,20 @@ struct job {
 	int		 worker;	/* its worker's slot, or JOB_* */
 };
 
+/* A list of jobs, oldest first: a worker's, or those waiting. */
+struct joblist {
+	uint32_t	 head;		/* UINT32_MAX: none */
+	uint32_t	 tail;
+};
+
 struct jobs {
 	struct job	*v;
 	uint32_t	 n;		/* slots in use or freed */
 	uint32_t	 cap;
 	uint32_t	 free_head;	/* UINT32_MAX: none */
 	uint32_t	 running;	/* slots in use: on a worker or waiting */
-	uint32_t	 wait_head;	/* UINT32_MAX: none */
-	uint32_t	 wait_tail;
+	struct joblist	 wait;		/* to be sent again, oldest first */
 	uint32_t	 waiting;
-};
-
-/* The jobs one worker holds, oldest first. */
-struct joblist {
-	uint32_t	 head;		/* UINT32_MAX: none */
-	uint32_t	 tail;
 };
 
 /* What precedes each waiting frame in the queue's bytes. */
