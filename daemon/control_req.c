@@ -26,14 +26,15 @@ ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static void
 ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	struct pool	*pool = master_pool(ix);
 	struct ipc_status st;
 
 	memset(&st, 0, sizeof(st));
-	if ((st.workers = calloc(ix->nslots, sizeof(*st.workers))) == NULL) {
+	if ((st.workers = calloc(pool->nslots, sizeof(*st.workers))) == NULL) {
 		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
 		return;
 	}
-	master_status(ix, &st);
+	master_status(pool, &st);
 	if (proto_put_status(peer_out(c->peer), peer_max(c->peer), m->id,
 	    &st) == -1)
 		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
@@ -127,8 +128,8 @@ ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		return;
 	}
 	ix->conf.workers = (unsigned)m->count;
-	if (ix->conf.workers != ix->nworkers)
-		pool_resize(ix, ix->conf.workers);
+	if (ix->conf.workers != master_pool(ix)->nworkers)
+		pool_resize(master_pool(ix), ix->conf.workers);
 	wait_settled(ix, c, m);
 }
 

@@ -10,22 +10,22 @@
 #include "ipcd.h"
 
 static void
-hold_start(struct ipcd *ix, struct job *job, uint64_t now)
+hold_start(struct pool *pool, struct job *job, uint64_t now)
 {
 	job->started_ns = now;
-	supervise_job_started(ix, job, now / 1000000);
+	supervise_job_started(pool, job, now / 1000000);
 }
 
 /* Worker w takes job (assigned to it already), written at now. */
 void
-hold_add(struct ipcd *ix, struct worker *w, struct job *job, uint64_t now)
+hold_add(struct pool *pool, struct worker *w, struct job *job, uint64_t now)
 {
-	joblist_push(&ix->jobs, &w->held, job);
+	joblist_push(&pool->jobs, &w->held, job);
 	sched_sent(&w->ss, now);
 	job->started_ns = 0;
 	job->deadline = 0;
 	if (!w->inorder || w->ss.jobs == 1)
-		hold_start(ix, job, now);
+		hold_start(pool, job, now);
 }
 
 /*
@@ -34,44 +34,44 @@ hold_add(struct ipcd *ix, struct worker *w, struct job *job, uint64_t now)
  * out starts nothing.  Returns when its oldest job started (now if none).
  */
 uint64_t
-hold_kick(struct ipcd *ix, struct worker *w, uint64_t now)
+hold_kick(struct pool *pool, struct worker *w, uint64_t now)
 {
 	struct job	*first;
 
-	if ((first = joblist_first(&ix->jobs, &w->held)) == NULL)
+	if ((first = joblist_first(&pool->jobs, &w->held)) == NULL)
 		return now;
 	if (first->started_ns == 0 &&
 	    (w->state == W_READY || w->state == W_RETIRING)) {
-		hold_start(ix, first, now);
+		hold_start(pool, first, now);
 		w->ss.head_ns = now;
 	}
 	return first->started_ns != 0 ? first->started_ns : now;
 }
 
 static uint64_t
-hold_unlink(struct ipcd *ix, struct worker *w, struct job *job, uint64_t now)
+hold_unlink(struct pool *pool, struct worker *w, struct job *job, uint64_t now)
 {
-	joblist_unlink(&ix->jobs, &w->held, job);
-	return hold_kick(ix, w, now);
+	joblist_unlink(&pool->jobs, &w->held, job);
+	return hold_kick(pool, w, now);
 }
 
 /* w answered job at now: what it took feeds w's window. */
 void
-hold_answered(struct ipcd *ix, struct worker *w, struct job *job,
+hold_answered(struct pool *pool, struct worker *w, struct job *job,
     uint64_t now)
 {
 	uint64_t	 took = job->started_ns != 0 && now > job->started_ns ?
 			    now - job->started_ns : 0;
-	uint64_t	 head = hold_unlink(ix, w, job, now);
+	uint64_t	 head = hold_unlink(pool, w, job, now);
 
-	sched_answered(&w->ss, took, head, ix->conf.worker_window);
+	sched_answered(&w->ss, took, head, pool->conf->worker_window);
 }
 
 /* job leaves w unanswered (w died, or it is sent elsewhere or failed). */
 void
-hold_drop(struct ipcd *ix, struct worker *w, struct job *job, uint64_t now)
+hold_drop(struct pool *pool, struct worker *w, struct job *job, uint64_t now)
 {
-	sched_dropped(&w->ss, hold_unlink(ix, w, job, now));
+	sched_dropped(&w->ss, hold_unlink(pool, w, job, now));
 }
 
 /* How long w's oldest job has been running, in ms; 0 if w is idle. */

@@ -25,9 +25,10 @@ enum worker_state {
 };
 
 struct ipcd;
+struct pool;
 
 struct worker {
-	struct ipcd		*ix;
+	struct pool		*pool;
 	unsigned		 slot;
 	pid_t			 pid;
 	enum worker_state	 state;
@@ -89,6 +90,42 @@ struct sdstate {
 	uint64_t		 last_done;
 };
 
+#define POOL_NAME_MAX	32
+
+/*
+ * A pool of workers: their processes, the jobs they hold and the queue of
+ * those waiting, its supervision and its counters.
+ */
+struct pool {
+	struct ipcd		*ix;
+	char			 name[POOL_NAME_MAX + 1];
+	const struct config	*conf;		/* its settings */
+
+	/* WORKERS_MAX slots, nworkers wanted, nslots in use */
+	struct worker		*workers;
+	unsigned		 nworkers;
+	unsigned		 nslots;
+	unsigned		 nready;
+	struct sched		 sched;
+	struct jobs		 jobs;
+	struct queue		 queue;
+	struct event		*ev_respawn;
+	unsigned		 backoff_ms;
+	struct event		*ev_timeout;	/* the next job deadline */
+	uint64_t		 timeout_at;	/* ms; 0: not armed */
+	struct event		*ev_tick;	/* recycling and health, 1/s */
+	unsigned		 tick_first;
+	struct event		*ev_kill;	/* SIGKILL the lingering ones */
+
+	uint64_t		 done;
+	uint64_t		 failed;
+	uint64_t		 timed_out;
+	uint64_t		 retried;
+	uint64_t		 deaths;
+	TAILQ_ENTRY(pool)	 entry;
+};
+TAILQ_HEAD(pools, pool);
+
 struct ipcd {
 	struct event_base	*base;
 	struct peerbase		 pb;
@@ -111,26 +148,8 @@ struct ipcd {
 	uint64_t		 client_serial;
 	struct uidtab		 conns;		/* open connections per uid */
 
-	/* the pool: WORKERS_MAX slots, nworkers wanted, nslots in use */
-	struct worker		*workers;
-	unsigned		 nworkers;
-	unsigned		 nslots;
-	unsigned		 nready;
+	struct pools		 pools;
 	int			 announced;	/* said READY once */
-	struct sched		 sched;
-	struct jobs		 jobs;
-	struct queue		 queue;
-	struct event		*ev_respawn;
-	unsigned		 backoff_ms;
-	uint64_t		 done;
-	uint64_t		 failed;
-	uint64_t		 timed_out;
-	uint64_t		 retried;
-	uint64_t		 deaths;
-	struct event		*ev_timeout;	/* the next job deadline */
-	uint64_t		 timeout_at;	/* ms; 0: not armed */
-	struct event		*ev_tick;	/* recycling and health, 1/s */
-	unsigned		 tick_first;
 	struct waiter		 waiters[WAITERS_MAX];
 	unsigned		 nwaiters;
 	struct sdstate		 sd;
@@ -138,7 +157,6 @@ struct ipcd {
 	/* shutting down */
 	int			 stopping;
 	struct event		*ev_drain;
-	struct event		*ev_kill;
 	struct event		*ev_signals[4];
 };
 
@@ -151,51 +169,56 @@ void	 master_client_gone(struct ipcd *, struct client *);
 void	 master_stop(struct ipcd *);
 void	 master_shutdown(struct ipcd *);
 void	 master_fail_all(struct ipcd *);
-void	 master_status(struct ipcd *, struct ipc_status *);
+struct pool *master_pool(struct ipcd *);
+void	 master_status(struct pool *, struct ipc_status *);
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);
 void	 master_answer_waiters(struct ipcd *, enum ipc_err);
-void	 master_pump(struct ipcd *);
-void	 master_job_fail(struct ipcd *, struct job *, enum ipc_err,
+void	 master_pump(struct pool *);
+void	 master_job_fail(struct pool *, struct job *, enum ipc_err,
 	    const char *);
 void	 master_check_drained(struct ipcd *);
+void	 master_reap(struct ipcd *);
+void	 master_free(struct ipcd *);
 
 /* hold.c: the jobs a worker holds, when each starts, the worker's window */
-void	 hold_add(struct ipcd *, struct worker *, struct job *, uint64_t);
-void	 hold_answered(struct ipcd *, struct worker *, struct job *, uint64_t);
-void	 hold_drop(struct ipcd *, struct worker *, struct job *, uint64_t);
-uint64_t hold_kick(struct ipcd *, struct worker *, uint64_t);
+void	 hold_add(struct pool *, struct worker *, struct job *, uint64_t);
+void	 hold_answered(struct pool *, struct worker *, struct job *,
+	    uint64_t);
+void	 hold_drop(struct pool *, struct worker *, struct job *, uint64_t);
+uint64_t hold_kick(struct pool *, struct worker *, uint64_t);
 uint64_t hold_busy_ms(const struct worker *, uint64_t);
 
 /* supervise.c: jobs that outlive their worker, timeouts, recycling */
-int	 supervise_start(struct ipcd *);
-void	 supervise_free(struct ipcd *);
-void	 supervise_job_started(struct ipcd *, struct job *, uint64_t);
-void	 supervise_worker_lost(struct ipcd *, struct worker *, const char *);
-void	 supervise_worker_answered(struct ipcd *, struct worker *);
-int	 supervise_degraded(const struct ipcd *);
-void	 supervise_healthy(struct ipcd *);
+int	 supervise_start(struct pool *);
+void	 supervise_free(struct pool *);
+void	 supervise_job_started(struct pool *, struct job *, uint64_t);
+void	 supervise_worker_lost(struct pool *, struct worker *, const char *);
+void	 supervise_worker_answered(struct pool *, struct worker *);
+int	 supervise_degraded(const struct pool *);
+void	 supervise_healthy(struct pool *);
 
 /* reload.c */
 int	 master_reload(struct ipcd *, char *, size_t);
 
-/* pool.c: the workers' processes */
-int	 pool_start(struct ipcd *);
-int	 pool_spawn(struct ipcd *, struct worker *);
+/* pool.c: one pool and its workers' processes */
+struct pool *pool_new(struct ipcd *, const char *, const struct config *);
+int	 pool_start(struct pool *);
+int	 pool_spawn(struct pool *, struct worker *);
 void	 pool_set_state(struct worker *, enum worker_state);
 const char *pool_state_name(enum worker_state);
-void	 pool_reap(struct ipcd *);
-void	 pool_close(struct ipcd *);
-int	 pool_all_reaped(struct ipcd *);
-void	 pool_resize(struct ipcd *, unsigned);
-void	 pool_set_window(struct ipcd *);
+int	 pool_reaped(struct pool *, pid_t, int);
+void	 pool_close(struct pool *);
+int	 pool_all_reaped(const struct pool *);
+void	 pool_resize(struct pool *, unsigned);
+void	 pool_set_window(struct pool *);
 void	 pool_retire_if_idle(struct worker *);
-int	 pool_settled(struct ipcd *);
+int	 pool_settled(const struct pool *);
 void	 pool_stop_worker(struct worker *, int);
 int	 pool_recycle(struct worker *, const char *);
 uint64_t pool_worker_rss(const struct worker *);
 uint64_t pool_worker_age_ms(const struct worker *, const struct timespec *);
-void	 pool_free(struct ipcd *);
+void	 pool_free(struct pool *);
 
 /* sd.c */
 void	 sd_start(struct ipcd *);
@@ -230,7 +253,8 @@ void	 limits_conn_close(struct uidtab *, uint32_t);
 int	 privs_drop(const struct config *);
 
 /* proc.c */
-pid_t	 proc_spawn(struct ipcd *, int *, void (*)(int, const struct config *));
+pid_t	 proc_spawn(const struct config *, int *,
+	    void (*)(int, const struct config *));
 int	 proc_reap(pid_t *, int *);
 const char *proc_exit_text(int, char *, size_t);
 

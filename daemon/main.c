@@ -165,7 +165,7 @@ on_child(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
-	pool_reap(ix);
+	master_reap(ix);
 	peer_flush_all(&ix->pb);
 }
 
@@ -215,10 +215,7 @@ cleanup(struct ipcd *ix)
 			event_free(ix->ev_signals[i]);
 	if (ix->ev_drain != NULL)
 		event_free(ix->ev_drain);
-	pool_free(ix);
-	supervise_free(ix);
-	jobs_free(&ix->jobs);
-	queue_free(&ix->queue);
+	master_free(ix);
 	event_base_free(ix->base);
 }
 

@@ -27,22 +27,22 @@ const struct peer_ops master_worker_ops = {
 static struct sched_slot *
 slot_at(void *arg, unsigned i)
 {
-	struct ipcd	*ix = arg;
+	struct pool	*pool = arg;
 
-	return &ix->workers[i].ss;
+	return &pool->workers[i].ss;
 }
 
 static int
-pick_worker(struct ipcd *ix, uint64_t now)
+pick_worker(struct pool *pool, uint64_t now)
 {
-	return sched_pick(&ix->sched, ix->nslots, slot_at, ix, now);
+	return sched_pick(&pool->sched, pool->nslots, slot_at, pool, now);
 }
 
 /* The job's time limit: its own, else the configured default. */
 static uint32_t
-job_timeout(const struct ipcd *ix, const struct ipc_msg *m)
+job_timeout(const struct pool *pool, const struct ipc_msg *m)
 {
-	return m->has_timeout ? m->timeout : ix->conf.job_timeout;
+	return m->has_timeout ? m->timeout : pool->conf->job_timeout;
 }
 
 /*
@@ -50,12 +50,12 @@ job_timeout(const struct ipcd *ix, const struct ipc_msg *m)
  * -1 with nothing sent if it does not fit in max_message or in memory.
  */
 static int
-put_task(struct ipcd *ix, struct buf *out, struct job *job, uint64_t id,
+put_task(struct pool *pool, struct buf *out, struct job *job, uint64_t id,
     const struct ipc_msg *m)
 {
 	size_t	 before = buf_avail(out);
 
-	if (proto_put_task(out, ix->conf.max_message, id, m->task,
+	if (proto_put_task(out, pool->ix->conf.max_message, id, m->task,
 	    &m->data) == -1)
 		return -1;
 	if (jobs_set_task(job, buf_head(out) + before,
@@ -68,72 +68,81 @@ put_task(struct ipcd *ix, struct buf *out, struct job *job, uint64_t id,
 
 /* Hand a job straight to a worker; 0 if none can take it now. */
 static int
-dispatch_now(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+dispatch_now(struct pool *pool, struct client *c, const struct ipc_msg *m)
 {
 	struct worker	*w;
 	struct job	*job;
 	uint64_t	 id, now = clock_ns();
 	int		 i;
 
-	if ((i = pick_worker(ix, now)) == -1)
+	if ((i = pick_worker(pool, now)) == -1)
 		return 0;
-	w = &ix->workers[i];
-	if (jobs_add(&ix->jobs, c, m->id, i, &id) == -1) {
+	w = &pool->workers[i];
+	if (jobs_add(&pool->jobs, c, m->id, i, &id) == -1) {
 		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
 		return 1;
 	}
-	job = jobs_get(&ix->jobs, id);
-	if (put_task(ix, peer_out(w->peer), job, id, m) == -1) {
-		jobs_del(&ix->jobs, job);
+	job = jobs_get(&pool->jobs, id);
+	if (put_task(pool, peer_out(w->peer), job, id, m) == -1) {
+		jobs_del(&pool->jobs, job);
 		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
-		    ix->conf.max_message);
+		    pool->ix->conf.max_message);
 		return 1;
 	}
-	job->timeout = job_timeout(ix, m);
+	job->timeout = job_timeout(pool, m);
 	c->refs++;
-	hold_add(ix, w, job, now);
+	hold_add(pool, w, job, now);
 	return 1;
 }
 
 static void
-enqueue(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 {
-	struct queue	*q = &ix->queue;
+	struct queue	*q = &pool->queue;
 	size_t		 mark;
 
-	if (q->live >= ix->conf.queue_limit) {
+	if (q->live >= pool->conf->queue_limit) {
 		client_reply_error(c, 1, m->id, IPC_E_BUSY,
 		    "all workers busy and the queue is full (%u jobs)",
-		    ix->conf.queue_limit);
+		    pool->conf->queue_limit);
 		return;
 	}
 	mark = queue_begin(q);
 	if (mark == (size_t)-1 || proto_put_task(&q->bytes,
-	    ix->conf.max_message, 0, m->task, &m->data) == -1 ||
-	    queue_commit(q, mark, c, m->id, job_timeout(ix, m)) == -1) {
+	    pool->ix->conf.max_message, 0, m->task, &m->data) == -1 ||
+	    queue_commit(q, mark, c, m->id, job_timeout(pool, m)) == -1) {
 		queue_abort(q, mark);
 		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
-		    ix->conf.max_message);
+		    pool->ix->conf.max_message);
 		return;
 	}
 	c->refs++;
 	c->queued++;
 }
 
+/* The pool a job goes to. */
+struct pool *
+master_pool(struct ipcd *ix)
+{
+	return TAILQ_FIRST(&ix->pools);
+}
+
 void
 master_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	struct pool	*pool = master_pool(ix);
+
 	if (ix->stopping) {
 		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
 		    "ipcd is shutting down");
 		return;
 	}
-	if (ix->queue.live == 0 && ix->jobs.waiting == 0 &&
-	    dispatch_now(ix, c, m))
+	if (pool->queue.live == 0 && pool->jobs.waiting == 0 &&
+	    dispatch_now(pool, c, m))
 		return;
-	enqueue(ix, c, m);
+	enqueue(pool, c, m);
 }
 
 static int
@@ -144,49 +153,49 @@ client_alive(struct client *c)
 
 /* Send a job, its frame kept in job->task, to worker i. */
 static int
-send_job(struct ipcd *ix, struct job *job, int i, uint64_t now)
+send_job(struct pool *pool, struct job *job, int i, uint64_t now)
 {
-	struct worker	*w = &ix->workers[i];
+	struct worker	*w = &pool->workers[i];
 
 	if (buf_append(peer_out(w->peer), buf_head(&job->task),
 	    buf_avail(&job->task)) == -1)
 		return -1;
-	jobs_assign(&ix->jobs, job, i);
-	hold_add(ix, w, job, now);
+	jobs_assign(&pool->jobs, job, i);
+	hold_add(pool, w, job, now);
 	return 0;
 }
 
 /* Jobs taken off a dead worker go first; a gone client's are dropped. */
 static void
-pump_waiting(struct ipcd *ix, uint64_t now)
+pump_waiting(struct pool *pool, uint64_t now)
 {
 	struct client	*c;
 	struct job	*job;
 	int		 i;
 
-	while ((job = jobs_first_waiting(&ix->jobs)) != NULL) {
+	while ((job = jobs_first_waiting(&pool->jobs)) != NULL) {
 		if (!client_alive(job->client)) {
 			c = job->client;
-			jobs_del(&ix->jobs, job);
+			jobs_del(&pool->jobs, job);
 			client_unref(c);
-		} else if ((i = pick_worker(ix, now)) == -1 ||
-		    send_job(ix, job, i, now) == -1)
+		} else if ((i = pick_worker(pool, now)) == -1 ||
+		    send_job(pool, job, i, now) == -1)
 			break;
 	}
 }
 
 /* Take the oldest queued job into the job table, for worker i. */
 static struct job *
-unqueue(struct ipcd *ix, const struct qent *e, const uint8_t *frame, int i)
+unqueue(struct pool *pool, const struct qent *e, const uint8_t *frame, int i)
 {
 	struct job	*job;
 	uint64_t	 id;
 
-	if (jobs_add(&ix->jobs, e->client, e->cid, i, &id) == -1)
+	if (jobs_add(&pool->jobs, e->client, e->cid, i, &id) == -1)
 		return NULL;
-	job = jobs_get(&ix->jobs, id);
+	job = jobs_get(&pool->jobs, id);
 	if (jobs_set_task(job, frame, e->len) == -1) {
-		jobs_del(&ix->jobs, job);
+		jobs_del(&pool->jobs, job);
 		return NULL;
 	}
 	proto_task_set_id(buf_head(&job->task), id);
@@ -196,7 +205,7 @@ unqueue(struct ipcd *ix, const struct qent *e, const uint8_t *frame, int i)
 
 /* Move waiting jobs to workers while any can take one. */
 void
-master_pump(struct ipcd *ix)
+master_pump(struct pool *pool)
 {
 	struct qent	 e;
 	const uint8_t	*frame;
@@ -204,49 +213,49 @@ master_pump(struct ipcd *ix)
 	uint64_t	 now;
 	int		 i;
 
-	if (ix->jobs.waiting == 0 && ix->queue.live == 0)
+	if (pool->jobs.waiting == 0 && pool->queue.live == 0)
 		return;
 	now = clock_ns();
-	if (ix->jobs.waiting > 0)
-		pump_waiting(ix, now);
-	while (ix->jobs.waiting == 0 && queue_peek(&ix->queue, &e, &frame)) {
-		if ((i = pick_worker(ix, now)) == -1 ||
-		    (job = unqueue(ix, &e, frame, i)) == NULL)
+	if (pool->jobs.waiting > 0)
+		pump_waiting(pool, now);
+	while (pool->jobs.waiting == 0 && queue_peek(&pool->queue, &e, &frame)) {
+		if ((i = pick_worker(pool, now)) == -1 ||
+		    (job = unqueue(pool, &e, frame, i)) == NULL)
 			break;
-		if (send_job(ix, job, i, now) == -1) {
-			jobs_del(&ix->jobs, job);
+		if (send_job(pool, job, i, now) == -1) {
+			jobs_del(&pool->jobs, job);
 			break;
 		}
 		e.client->queued--;
-		queue_pop(&ix->queue);
+		queue_pop(&pool->queue);
 	}
 }
 
 /* Forget a job, replying err to its client if it is still there. */
 void
-master_job_fail(struct ipcd *ix, struct job *job, enum ipc_err err,
+master_job_fail(struct pool *pool, struct job *job, enum ipc_err err,
     const char *text)
 {
 	struct client	*c = job->client;
 	struct worker	*w = NULL;
 
 	if (job->worker >= 0) {
-		w = &ix->workers[job->worker];
-		hold_drop(ix, w, job, clock_ns());
+		w = &pool->workers[job->worker];
+		hold_drop(pool, w, job, clock_ns());
 	}
 	if (client_alive(c))
 		client_reply_error(c, 1, job->cid, err, "%s", text);
-	ix->failed++;
-	jobs_del(&ix->jobs, job);
+	pool->failed++;
+	jobs_del(&pool->jobs, job);
 	if (w != NULL)
 		pool_retire_if_idle(w);
 	client_unref(c);
 }
 
 static void
-job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
+job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
-	struct job	*job = jobs_get(&ix->jobs, m->id);
+	struct job	*job = jobs_get(&pool->jobs, m->id);
 	struct client	*c;
 	uint32_t	 max;
 
@@ -258,10 +267,10 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 	c = job->client;
 	w->life_done++;
 	if (m->type == IPC_T_RESULT) {
-		ix->done++;
+		pool->done++;
 		w->done++;
 	} else
-		ix->failed++;
+		pool->failed++;
 	if (client_alive(c)) {
 		max = peer_max(c->peer);
 		if (m->type == IPC_T_ERROR)
@@ -272,15 +281,35 @@ job_done(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 			client_reply_error(c, 1, job->cid, IPC_E_TOO_LARGE,
 			    "result larger than max_message (%u bytes)", max);
 	}
-	hold_answered(ix, w, job, clock_ns());
-	jobs_del(&ix->jobs, job);
-	supervise_worker_answered(ix, w);
+	hold_answered(pool, w, job, clock_ns());
+	jobs_del(&pool->jobs, job);
+	supervise_worker_answered(pool, w);
 	pool_retire_if_idle(w);
 	client_unref(c);
 }
 
+/* Once every pool has all its workers at last: ready. */
 static void
-worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
+announce(struct ipcd *ix)
+{
+	struct pool	*pool;
+	unsigned	 n = 0;
+
+	if (ix->announced)
+		return;
+	TAILQ_FOREACH(pool, &ix->pools, entry) {
+		if (pool->nready < pool->nworkers)
+			return;
+		n += pool->nworkers;
+	}
+	ix->announced = 1;
+	log_notice("ready: %u workers, socket %s", n, ix->listen_inherited ?
+	    "passed by systemd" : ix->conf.socket);
+	sd_state(ix, "READY");
+}
+
+static void
+worker_ready(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
 	if (w->state != W_STARTING || m->pid != (uint64_t)w->pid) {
 		log_warnx("worker %u (pid %ld): unexpected READY (pid %llu)",
@@ -288,29 +317,23 @@ worker_ready(struct ipcd *ix, struct worker *w, const struct ipc_msg *m)
 		return;
 	}
 	pool_set_state(w, W_READY);
-	if (!ix->announced && ix->nready == ix->nworkers) {
-		ix->announced = 1;
-		log_notice("ready: %u workers, socket %s", ix->nworkers,
-		    ix->listen_inherited ? "passed by systemd" :
-		    ix->conf.socket);
-		sd_state(ix, "READY");
-	}
-	master_settle(ix);
+	announce(pool->ix);
+	master_settle(pool->ix);
 }
 
 static void
 worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 {
 	struct worker	*w = arg;
-	struct ipcd	*ix = w->ix;
+	struct pool	*pool = w->pool;
 
 	(void)p;
 	if (m->type == IPC_T_READY)
-		worker_ready(ix, w, m);
+		worker_ready(pool, w, m);
 	else
-		job_done(ix, w, m);
-	master_pump(ix);
-	master_check_drained(ix);
+		job_done(pool, w, m);
+	master_pump(pool);
+	master_check_drained(pool->ix);
 }
 
 static void
@@ -333,18 +356,18 @@ static void
 worker_gone(struct peer *p, const char *why, void *arg)
 {
 	struct worker	*w = arg;
-	struct ipcd	*ix = w->ix;
+	struct pool	*pool = w->pool;
 
 	(void)p;
 	w->peer = NULL;
 	if (w->pid <= 0)	/* being reaped */
 		return;
-	if (!ix->stopping && !w->asked)
+	if (!pool->ix->stopping && !w->asked)
 		log_warnx("worker %u (pid %ld): channel %s", w->slot,
 		    (long)w->pid, why);
 	pool_stop_worker(w, SIGTERM);
-	master_pump(ix);
-	master_check_drained(ix);
+	master_pump(pool);
+	master_check_drained(pool->ix);
 }
 
 
@@ -352,17 +375,19 @@ worker_gone(struct peer *p, const char *why, void *arg)
 void
 master_client_gone(struct ipcd *ix, struct client *c)
 {
+	struct pool	*pool;
 	unsigned	 n;
 
-	if (c->queued == 0)
-		return;
-	n = queue_remove(&ix->queue, c);
-	c->queued -= n;
-	c->refs -= n;
+	TAILQ_FOREACH(pool, &ix->pools, entry) {
+		if (c->queued == 0)
+			return;
+		n = queue_remove(&pool->queue, c);
+		c->queued -= n;
+		c->refs -= n;
+	}
 }
 
-
-/* Answer RELOAD and SCALE once the pool has reached its size; -1 if too many wait. */
+/* Answer RELOAD and SCALE once every pool has its size; -1 if too many wait. */
 int
 master_wait_settled(struct ipcd *ix, struct client *c, uint64_t id)
 {
@@ -399,8 +424,14 @@ master_answer_waiters(struct ipcd *ix, enum ipc_err e)
 void
 master_settle(struct ipcd *ix)
 {
-	if (ix->nwaiters > 0 && pool_settled(ix))
-		master_answer_waiters(ix, IPC_E_NONE);
+	struct pool	*pool;
+
+	if (ix->nwaiters == 0)
+		return;
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		if (!pool_settled(pool))
+			return;
+	master_answer_waiters(ix, IPC_E_NONE);
 }
 
 static void
@@ -426,7 +457,7 @@ worker_status(const struct worker *w, const struct timespec *now,
 
 /* The pool's state for a STATUS reply; ws has room for every worker. */
 void
-master_status(struct ipcd *ix, struct ipc_status *st)
+master_status(struct pool *pool, struct ipc_status *st)
 {
 	struct timespec	 now;
 	unsigned	 i;
@@ -434,28 +465,59 @@ master_status(struct ipcd *ix, struct ipc_status *st)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st->pid = (uint64_t)getpid();
 	st->version = proto_str(PACKAGE_VERSION);
-	st->uptime_ms = (uint64_t)(now.tv_sec - ix->started.tv_sec) * 1000 +
-	    (now.tv_nsec - ix->started.tv_nsec) / 1000000;
-	st->queue = ix->queue.live;
-	st->queue_limit = ix->conf.queue_limit;
-	st->done = ix->done;
-	st->failed = ix->failed;
-	st->timed_out = ix->timed_out;
-	st->retried = ix->retried;
-	st->deaths = ix->deaths;
-	st->degraded = supervise_degraded(ix);
-	st->clients = ix->nclients;
-	st->nworkers = ix->nslots;
-	for (i = 0; i < ix->nslots; i++)
-		worker_status(&ix->workers[i], &now, &st->workers[i]);
+	st->uptime_ms = (uint64_t)(now.tv_sec - pool->ix->started.tv_sec) *
+	    1000 + (now.tv_nsec - pool->ix->started.tv_nsec) / 1000000;
+	st->queue = pool->queue.live;
+	st->queue_limit = pool->conf->queue_limit;
+	st->done = pool->done;
+	st->failed = pool->failed;
+	st->timed_out = pool->timed_out;
+	st->retried = pool->retried;
+	st->deaths = pool->deaths;
+	st->degraded = supervise_degraded(pool);
+	st->clients = pool->ix->nclients;
+	st->nworkers = pool->nslots;
+	for (i = 0; i < pool->nslots; i++)
+		worker_status(&pool->workers[i], &now, &st->workers[i]);
 }
 
+/* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
+void
+master_reap(struct ipcd *ix)
+{
+	struct pool	*pool;
+	pid_t		 pid;
+	int		 status;
+
+	while (proc_reap(&pid, &status) > 0)
+		TAILQ_FOREACH(pool, &ix->pools, entry)
+			if (pool_reaped(pool, pid, status))
+				break;
+	master_check_drained(ix);
+	master_settle(ix);
+}
+
+/* The built-in pool, with the settings of [ipcd]. */
 int
 master_start(struct ipcd *ix)
 {
-	jobs_init(&ix->jobs);
-	queue_init(&ix->queue);
-	if (supervise_start(ix) == -1)
+	struct pool	*pool;
+
+	TAILQ_INIT(&ix->pools);
+	if ((pool = pool_new(ix, "builtin", &ix->conf)) == NULL)
 		return -1;
-	return pool_start(ix);
+	TAILQ_INSERT_TAIL(&ix->pools, pool, entry);
+	return pool_start(pool);
+}
+
+/* Every pool goes, with what is left of it. */
+void
+master_free(struct ipcd *ix)
+{
+	struct pool	*pool;
+
+	while ((pool = TAILQ_FIRST(&ix->pools)) != NULL) {
+		TAILQ_REMOVE(&ix->pools, pool, entry);
+		pool_free(pool);
+	}
 }

@@ -1,41 +1,88 @@
 /*
- * Stopping (SIGTERM, SIGINT, SHUTDOWN): no new job, the queue answered
+ * Stopping (SIGTERM, SIGINT, SHUTDOWN): no new job, the queues answered
  * shutting_down, running jobs drained for up to drain_timeout, then the
- * workers let go.
+ * workers of every pool let go.
  */
 #include "ipcd.h"
 #include "log.h"
 
-/* While stopping, the last running job's end lets the workers go. */
+static unsigned
+jobs_running(const struct ipcd *ix)
+{
+	const struct pool *pool;
+	unsigned	 n = 0;
+
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		n += pool->jobs.running;
+	return n;
+}
+
+static int
+all_reaped(const struct ipcd *ix)
+{
+	const struct pool *pool;
+
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		if (!pool_all_reaped(pool))
+			return 0;
+	return 1;
+}
+
+static void
+close_pools(struct ipcd *ix)
+{
+	struct pool	*pool;
+
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		pool_close(pool);
+}
+
+/*
+ * While stopping: the last running job's end lets the workers go, and
+ * the last worker's end, the loop.  Jobs still waiting to be sent again
+ * then have no worker left.
+ */
 void
 master_check_drained(struct ipcd *ix)
 {
-	if (ix->stopping && ix->jobs.running == 0)
-		pool_close(ix);
+	if (!ix->stopping)
+		return;
+	if (jobs_running(ix) == 0)
+		close_pools(ix);
+	if (all_reaped(ix)) {
+		master_fail_all(ix);
+		event_base_loopexit(ix->base, NULL);
+	}
 }
 
 /* Stopping: answer every job still running or waiting shutting_down. */
 void
 master_fail_all(struct ipcd *ix)
 {
+	struct pool	*pool;
 	struct job	*job;
 	uint32_t	 i;
 
-	for (i = 0; i < ix->jobs.n; i++)
-		if ((job = jobs_at(&ix->jobs, i)) != NULL)
-			master_job_fail(ix, job, IPC_E_SHUTTING_DOWN,
-			    "ipcd stopped before the job finished");
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		for (i = 0; i < pool->jobs.n; i++)
+			if ((job = jobs_at(&pool->jobs, i)) != NULL)
+				master_job_fail(pool, job,
+				    IPC_E_SHUTTING_DOWN,
+				    "ipcd stopped before the job finished");
 }
 
 /* The drain is over: cancel what still runs and let the workers go. */
 static void
 drain_end(struct ipcd *ix)
 {
-	if (ix->jobs.running > 0)
+	unsigned	 n = jobs_running(ix);
+
+	if (n > 0)
 		log_warnx("drain timeout: %u jobs still running are "
-		    "cancelled", ix->jobs.running);
+		    "cancelled", n);
 	master_fail_all(ix);
-	pool_close(ix);
+	close_pools(ix);
+	master_check_drained(ix);
 }
 
 static void
@@ -49,31 +96,41 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	peer_flush_all(&ix->pb);
 }
 
+/* Answer the jobs waiting in a pool's queue shutting_down. */
+static void
+unqueue_all(struct pool *pool)
+{
+	struct qent	 e;
+	const uint8_t	*frame;
+
+	evtimer_del(pool->ev_respawn);
+	while (queue_peek(&pool->queue, &e, &frame)) {
+		queue_pop(&pool->queue);
+		e.client->queued--;
+		client_reply_error(e.client, 1, e.cid, IPC_E_SHUTTING_DOWN,
+		    "ipcd is shutting down");
+		pool->failed++;
+		client_unref(e.client);
+	}
+}
+
 /* Stop taking jobs, answer the waiting ones, let running ones finish. */
 void
 master_stop(struct ipcd *ix)
 {
 	struct timeval	 tv = { ix->conf.drain_timeout, 0 };
-	struct qent	 e;
-	const uint8_t	*frame;
+	struct pool	*pool;
 
 	if (ix->stopping)
 		return;
 	ix->stopping = 1;
-	evtimer_del(ix->ev_respawn);
 	master_answer_waiters(ix, IPC_E_SHUTTING_DOWN);
-	while (queue_peek(&ix->queue, &e, &frame)) {
-		queue_pop(&ix->queue);
-		e.client->queued--;
-		client_reply_error(e.client, 1, e.cid, IPC_E_SHUTTING_DOWN,
-		    "ipcd is shutting down");
-		ix->failed++;
-		client_unref(e.client);
-	}
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		unqueue_all(pool);
 	log_notice("stopping: %u jobs running, draining for up to %u s",
-	    ix->jobs.running, ix->conf.drain_timeout);
-	if (ix->jobs.running == 0) {
-		pool_close(ix);
+	    jobs_running(ix), ix->conf.drain_timeout);
+	if (jobs_running(ix) == 0) {
+		master_check_drained(ix);
 		return;
 	}
 	ix->ev_drain = evtimer_new(ix->base, drain_due, ix);

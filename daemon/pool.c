@@ -17,7 +17,7 @@
 #define RESPAWN_MAX_MS	10000
 #define KILL_GRACE_S	2
 
-static void	pool_trim(struct ipcd *);
+static void	pool_trim(struct pool *);
 
 static const char *const worker_states[] = {
 	[W_EMPTY] = "empty", [W_STARTING] = "starting", [W_READY] = "ready",
@@ -36,20 +36,20 @@ pool_set_state(struct worker *w, enum worker_state s)
 	log_debug("worker %u (pid %ld): %s -> %s", w->slot, (long)w->pid,
 	    worker_states[w->state], worker_states[s]);
 	if (w->state == W_READY)
-		w->ix->nready--;
+		w->pool->nready--;
 	if (s == W_READY)
-		w->ix->nready++;
+		w->pool->nready++;
 	w->state = s;
 	w->ss.open = s == W_READY;
 }
 
 int
-pool_spawn(struct ipcd *ix, struct worker *w)
+pool_spawn(struct pool *pool, struct worker *w)
 {
 	pid_t	 pid;
 	int	 fd;
 
-	if ((pid = proc_spawn(ix, &fd, worker_main)) == -1) {
+	if ((pid = proc_spawn(pool->conf, &fd, worker_main)) == -1) {
 		log_warn("worker %u: cannot start", w->slot);
 		return -1;
 	}
@@ -61,8 +61,8 @@ pool_spawn(struct ipcd *ix, struct worker *w)
 	w->asked = 0;
 	w->recycle = 0;
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
-	w->peer = peer_new(&ix->pb, fd, IPC_DIR_FROM_WORKER,
-	    ix->conf.max_message, &master_worker_ops, w);
+	w->peer = peer_new(&pool->ix->pb, fd, IPC_DIR_FROM_WORKER,
+	    pool->ix->conf.max_message, &master_worker_ops, w);
 	if (w->peer == NULL) {
 		log_warnx("worker %u: out of memory for its channel", w->slot);
 		close(fd);
@@ -75,25 +75,25 @@ pool_spawn(struct ipcd *ix, struct worker *w)
 }
 
 static void
-respawn_arm(struct ipcd *ix)
+respawn_arm(struct pool *pool)
 {
 	struct timeval	 tv;
 
-	if (evtimer_pending(ix->ev_respawn, NULL))
+	if (evtimer_pending(pool->ev_respawn, NULL))
 		return;
-	tv.tv_sec = ix->backoff_ms / 1000;
-	tv.tv_usec = (ix->backoff_ms % 1000) * 1000;
-	evtimer_add(ix->ev_respawn, &tv);
+	tv.tv_sec = pool->backoff_ms / 1000;
+	tv.tv_usec = (pool->backoff_ms % 1000) * 1000;
+	evtimer_add(pool->ev_respawn, &tv);
 }
 
 static void
-backoff_grow(struct ipcd *ix)
+backoff_grow(struct pool *pool)
 {
-	if (ix->backoff_ms == 0) {
-		ix->backoff_ms = RESPAWN_MIN_MS;
-		sd_send_status(ix);	/* degraded: say so now */
-	} else if ((ix->backoff_ms *= 2) > RESPAWN_MAX_MS)
-		ix->backoff_ms = RESPAWN_MAX_MS;
+	if (pool->backoff_ms == 0) {
+		pool->backoff_ms = RESPAWN_MIN_MS;
+		sd_send_status(pool->ix);	/* degraded: say so now */
+	} else if ((pool->backoff_ms *= 2) > RESPAWN_MAX_MS)
+		pool->backoff_ms = RESPAWN_MAX_MS;
 }
 
 /*
@@ -101,111 +101,132 @@ backoff_grow(struct ipcd *ix)
  * flush here: this runs inside clients' callbacks too (SCALE, RELOAD).
  */
 static void
-respawn_fill(struct ipcd *ix)
+respawn_fill(struct pool *pool)
 {
 	unsigned	 i;
 	int		 failed = 0;
 
-	for (i = 0; i < ix->nworkers && !ix->stopping; i++)
-		if (ix->workers[i].state == W_EMPTY &&
-		    pool_spawn(ix, &ix->workers[i]) == -1)
+	for (i = 0; i < pool->nworkers && !pool->ix->stopping; i++)
+		if (pool->workers[i].state == W_EMPTY &&
+		    pool_spawn(pool, &pool->workers[i]) == -1)
 			failed = 1;
 	if (failed) {
-		backoff_grow(ix);
-		respawn_arm(ix);
+		backoff_grow(pool);
+		respawn_arm(pool);
 	}
 }
 
 static void
 respawn_due(evutil_socket_t fd, short what, void *arg)
 {
-	struct ipcd	*ix = arg;
+	struct pool	*pool = arg;
 
 	(void)fd;
 	(void)what;
-	respawn_fill(ix);
-	peer_flush_all(&ix->pb);
+	respawn_fill(pool);
+	peer_flush_all(&pool->ix->pb);
 }
 
 /* Replace a dead worker, backing off while workers keep dying young. */
 static void
-respawn_later(struct ipcd *ix, struct worker *w)
+respawn_later(struct pool *pool, struct worker *w)
 {
 	struct timespec	 now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec - w->started.tv_sec >= 2)
-		supervise_healthy(ix);
+		supervise_healthy(pool);
 	else
-		backoff_grow(ix);
-	if (ix->backoff_ms == 0) {
-		respawn_fill(ix);
+		backoff_grow(pool);
+	if (pool->backoff_ms == 0) {
+		respawn_fill(pool);
 		return;
 	}
-	if (!evtimer_pending(ix->ev_respawn, NULL))
+	if (!evtimer_pending(pool->ev_respawn, NULL))
 		log_warnx("workers are dying young: next start in %u ms",
-		    ix->backoff_ms);
-	respawn_arm(ix);
+		    pool->backoff_ms);
+	respawn_arm(pool);
+}
+
+/* A pool named name, with its settings, but no worker yet. */
+struct pool *
+pool_new(struct ipcd *ix, const char *name, const struct config *conf)
+{
+	struct pool	*pool;
+
+	if ((pool = calloc(1, sizeof(*pool))) == NULL)
+		return NULL;
+	pool->ix = ix;
+	pool->conf = conf;
+	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	jobs_init(&pool->jobs);
+	queue_init(&pool->queue);
+	pool->workers = calloc(WORKERS_MAX, sizeof(*pool->workers));
+	pool->ev_respawn = evtimer_new(ix->base, respawn_due, pool);
+	if (pool->workers == NULL || pool->ev_respawn == NULL ||
+	    supervise_start(pool) == -1) {
+		pool_free(pool);
+		return NULL;
+	}
+	return pool;
 }
 
 int
-pool_start(struct ipcd *ix)
+pool_start(struct pool *pool)
 {
+	struct worker	*w;
 	unsigned	 i;
 
-	ix->nworkers = ix->nslots = ix->conf.workers;
-	ix->workers = calloc(WORKERS_MAX, sizeof(*ix->workers));
-	ix->ev_respawn = evtimer_new(ix->base, respawn_due, ix);
-	if (ix->workers == NULL || ix->ev_respawn == NULL)
-		return -1;
-	for (i = 0; i < ix->nworkers; i++) {
-		ix->workers[i].ix = ix;
-		ix->workers[i].slot = i;
-		sched_slot_init(&ix->workers[i].ss, 0, ix->conf.worker_window);
-		if (pool_spawn(ix, &ix->workers[i]) == -1)
+	pool->nworkers = pool->nslots = pool->conf->workers;
+	for (i = 0; i < pool->nworkers; i++) {
+		w = &pool->workers[i];
+		w->pool = pool;
+		w->slot = i;
+		sched_slot_init(&w->ss, 0, pool->conf->worker_window);
+		if (pool_spawn(pool, w) == -1)
 			return -1;
 	}
 	return 0;
 }
 
 static struct worker *
-worker_by_pid(struct ipcd *ix, pid_t pid)
+worker_by_pid(const struct pool *pool, pid_t pid)
 {
 	unsigned	 i;
 
-	for (i = 0; i < ix->nslots; i++)
-		if (ix->workers[i].pid == pid)
-			return &ix->workers[i];
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->workers[i].pid == pid)
+			return &pool->workers[i];
 	return NULL;
 }
 
 int
-pool_all_reaped(struct ipcd *ix)
+pool_all_reaped(const struct pool *pool)
 {
 	unsigned	 i;
 
-	for (i = 0; i < ix->nslots; i++)
-		if (ix->workers[i].pid > 0)
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->workers[i].pid > 0)
 			return 0;
 	return 1;
 }
 
 /* Log a worker's end; one that was not told to go is a death. */
 static void
-reaped_log(struct ipcd *ix, struct worker *w, pid_t pid, const char *text)
+reaped_log(struct pool *pool, struct worker *w, pid_t pid, const char *text)
 {
-	if (w->asked || ix->stopping || w->slot >= ix->nworkers) {
+	if (w->asked || pool->ix->stopping || w->slot >= pool->nworkers) {
 		log_info("worker %u (pid %ld) %s", w->slot, (long)pid, text);
 		return;
 	}
-	ix->deaths++;
+	pool->deaths++;
 	log_warnx("worker %u (pid %ld) %s, holding %u job%s", w->slot,
 	    (long)pid, text, w->ss.jobs, w->ss.jobs == 1 ? "" : "s");
 }
 
 /* One worker is gone: deliver what it wrote, then see to its jobs. */
 static void
-reaped(struct ipcd *ix, struct worker *w, pid_t pid, int status)
+reaped(struct pool *pool, struct worker *w, pid_t pid, int status)
 {
 	char	 text[128], why[160];
 
@@ -219,47 +240,40 @@ reaped(struct ipcd *ix, struct worker *w, pid_t pid, int status)
 		peer_close(w->peer);
 	w->peer = NULL;
 	proc_exit_text(status, text, sizeof(text));
-	reaped_log(ix, w, pid, text);
+	reaped_log(pool, w, pid, text);
 	pool_set_state(w, W_EMPTY);
 	snprintf(why, sizeof(why), "worker (pid %ld) %s", (long)pid, text);
 	if (w->ss.jobs > 0)
-		supervise_worker_lost(ix, w, why);
-	if (ix->stopping || w->slot >= ix->nworkers)
+		supervise_worker_lost(pool, w, why);
+	if (pool->ix->stopping || w->slot >= pool->nworkers)
 		return;
 	w->restarts++;
 	if (w->asked)
-		respawn_fill(ix);
+		respawn_fill(pool);
 	else
-		respawn_later(ix, w);
+		respawn_later(pool, w);
 }
 
-/* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
-void
-pool_reap(struct ipcd *ix)
+/* A child has exited: if it was one of this pool's workers, see to it. */
+int
+pool_reaped(struct pool *pool, pid_t pid, int status)
 {
 	struct worker	*w;
-	pid_t		 pid;
-	int		 status;
 
-	while (proc_reap(&pid, &status) > 0)
-		if ((w = worker_by_pid(ix, pid)) != NULL)
-			reaped(ix, w, pid, status);
-	pool_trim(ix);
-	if (ix->stopping && pool_all_reaped(ix)) {
-		/* jobs waiting to be sent again have no worker left */
-		master_fail_all(ix);
-		event_base_loopexit(ix->base, NULL);
-	}
-	master_settle(ix);
+	if ((w = worker_by_pid(pool, pid)) == NULL)
+		return 0;
+	reaped(pool, w, pid, status);
+	pool_trim(pool);
+	return 1;
 }
 
 /* Forget the empty slots above the wanted count. */
 static void
-pool_trim(struct ipcd *ix)
+pool_trim(struct pool *pool)
 {
-	while (ix->nslots > ix->nworkers &&
-	    ix->workers[ix->nslots - 1].state == W_EMPTY)
-		ix->nslots--;
+	while (pool->nslots > pool->nworkers &&
+	    pool->workers[pool->nslots - 1].state == W_EMPTY)
+		pool->nslots--;
 }
 
 static void
@@ -294,7 +308,7 @@ pool_stop_worker(struct worker *w, int sig)
 		kill(w->pid, sig);
 	pool_set_state(w, W_EXITING);
 	if (w->ev_kill == NULL)
-		w->ev_kill = evtimer_new(w->ix->base, kill_due_one, w);
+		w->ev_kill = evtimer_new(w->pool->ix->base, kill_due_one, w);
 	if (w->ev_kill != NULL)
 		evtimer_add(w->ev_kill, &tv);
 }
@@ -316,11 +330,11 @@ pool_retire_if_idle(struct worker *w)
 int
 pool_recycle(struct worker *w, const char *why)
 {
-	struct ipcd	*ix = w->ix;
+	struct pool	*pool = w->pool;
 
-	if (w->state != W_READY || ix->stopping)
+	if (w->state != W_READY || pool->ix->stopping)
 		return 0;
-	if (ix->nworkers > 1 && ix->nready < 2)
+	if (pool->nworkers > 1 && pool->nready < 2)
 		return 0;
 	log_info("worker %u (pid %ld) %s: replacing it", w->slot,
 	    (long)w->pid, why);
@@ -365,68 +379,68 @@ pool_worker_age_ms(const struct worker *w, const struct timespec *now)
  */
 /* worker_window changed: every window takes the new bound at once. */
 void
-pool_set_window(struct ipcd *ix)
+pool_set_window(struct pool *pool)
 {
 	unsigned	 i;
 
-	for (i = 0; i < ix->nslots; i++)
-		ix->workers[i].ss.window = sched_window(ix->workers[i].ss.svc_ns,
-		    ix->conf.worker_window);
+	for (i = 0; i < pool->nslots; i++)
+		pool->workers[i].ss.window = sched_window(pool->workers[i].ss.svc_ns,
+		    pool->conf->worker_window);
 }
 
 /* The mean job time the pool's slots have learned; 0 if it has none. */
 static uint64_t
-pool_svc_ns(const struct ipcd *ix)
+pool_svc_ns(const struct pool *pool)
 {
 	uint64_t	 sum = 0;
 	unsigned	 i;
 
-	for (i = 0; i < ix->nslots; i++)
-		sum += ix->workers[i].ss.svc_ns;
-	return ix->nslots > 0 ? sum / ix->nslots : 0;
+	for (i = 0; i < pool->nslots; i++)
+		sum += pool->workers[i].ss.svc_ns;
+	return pool->nslots > 0 ? sum / pool->nslots : 0;
 }
 
 void
-pool_resize(struct ipcd *ix, unsigned n)
+pool_resize(struct pool *pool, unsigned n)
 {
 	struct worker	*w;
-	uint64_t	 svc = pool_svc_ns(ix);
+	uint64_t	 svc = pool_svc_ns(pool);
 	unsigned	 i;
 
-	log_notice("pool: %u workers (was %u)", n, ix->nworkers);
-	ix->nworkers = n;
+	log_notice("pool: %u workers (was %u)", n, pool->nworkers);
+	pool->nworkers = n;
 	for (i = 0; i < n; i++) {
-		w = &ix->workers[i];
-		if (i >= ix->nslots)	/* a new slot learns from the others */
-			sched_slot_init(&w->ss, svc, ix->conf.worker_window);
-		w->ix = ix;
+		w = &pool->workers[i];
+		if (i >= pool->nslots)	/* a new slot learns from the others */
+			sched_slot_init(&w->ss, svc, pool->conf->worker_window);
+		w->pool = pool;
 		w->slot = i;
 		if (w->state == W_RETIRING && !w->recycle)
 			pool_set_state(w, W_READY);
 	}
-	for (i = n; i < ix->nslots; i++) {
-		w = &ix->workers[i];
+	for (i = n; i < pool->nslots; i++) {
+		w = &pool->workers[i];
 		if (w->state == W_READY || w->state == W_STARTING) {
 			pool_set_state(w, W_RETIRING);
 			pool_retire_if_idle(w);
 		}
 	}
-	if (n > ix->nslots)
-		ix->nslots = n;
-	pool_trim(ix);
-	respawn_fill(ix);
+	if (n > pool->nslots)
+		pool->nslots = n;
+	pool_trim(pool);
+	respawn_fill(pool);
 }
 
 /* Has the pool reached its size: n workers ready and none going? */
 int
-pool_settled(struct ipcd *ix)
+pool_settled(const struct pool *pool)
 {
 	unsigned	 i;
 
-	if (ix->nslots != ix->nworkers)
+	if (pool->nslots != pool->nworkers)
 		return 0;
-	for (i = 0; i < ix->nworkers; i++)
-		if (ix->workers[i].state != W_READY)
+	for (i = 0; i < pool->nworkers; i++)
+		if (pool->workers[i].state != W_READY)
 			return 0;
 	return 1;
 }
@@ -434,31 +448,31 @@ pool_settled(struct ipcd *ix)
 static void
 kill_due(evutil_socket_t fd, short what, void *arg)
 {
-	struct ipcd	*ix = arg;
+	struct pool	*pool = arg;
 	unsigned	 i;
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < ix->nslots; i++)
-		if (ix->workers[i].pid > 0) {
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->workers[i].pid > 0) {
 			log_warnx("worker %u (pid %ld) did not exit; killing it",
-			    i, (long)ix->workers[i].pid);
-			kill(ix->workers[i].pid, SIGKILL);
+			    i, (long)pool->workers[i].pid);
+			kill(pool->workers[i].pid, SIGKILL);
 		}
 }
 
-/* Close every channel: a worker exits when its channel ends. */
+/* Close every channel of the pool: a worker exits when its channel ends. */
 void
-pool_close(struct ipcd *ix)
+pool_close(struct pool *pool)
 {
 	struct timeval	 tv = { KILL_GRACE_S, 0 };
 	struct worker	*w;
 	unsigned	 i;
 
-	if (ix->ev_kill != NULL)
+	if (pool->ev_kill != NULL)
 		return;
-	for (i = 0; i < ix->nslots; i++) {
-		w = &ix->workers[i];
+	for (i = 0; i < pool->nslots; i++) {
+		w = &pool->workers[i];
 		w->asked = 1;
 		if (w->peer != NULL) {
 			peer_close(w->peer);
@@ -467,25 +481,27 @@ pool_close(struct ipcd *ix)
 		if (w->pid > 0)
 			pool_set_state(w, W_EXITING);
 	}
-	if ((ix->ev_kill = evtimer_new(ix->base, kill_due, ix)) != NULL)
-		evtimer_add(ix->ev_kill, &tv);
-	if (pool_all_reaped(ix))
-		event_base_loopexit(ix->base, NULL);
+	if ((pool->ev_kill = evtimer_new(pool->ix->base, kill_due, pool)) !=
+	    NULL)
+		evtimer_add(pool->ev_kill, &tv);
 }
 
 void
-pool_free(struct ipcd *ix)
+pool_free(struct pool *pool)
 {
 	unsigned	 i;
 
-	if (ix->workers != NULL)
+	if (pool->workers != NULL)
 		for (i = 0; i < WORKERS_MAX; i++)
-			if (ix->workers[i].ev_kill != NULL)
-				event_free(ix->workers[i].ev_kill);
-	if (ix->ev_respawn != NULL)
-		event_free(ix->ev_respawn);
-	if (ix->ev_kill != NULL)
-		event_free(ix->ev_kill);
-	free(ix->workers);
-	ix->workers = NULL;
+			if (pool->workers[i].ev_kill != NULL)
+				event_free(pool->workers[i].ev_kill);
+	if (pool->ev_respawn != NULL)
+		event_free(pool->ev_respawn);
+	if (pool->ev_kill != NULL)
+		event_free(pool->ev_kill);
+	free(pool->workers);
+	supervise_free(pool);
+	jobs_free(&pool->jobs);
+	queue_free(&pool->queue);
+	free(pool);
 }

@@ -80,7 +80,8 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 
 /* Fork a child running fn on its channel; the master's end goes to *fdp. */
 pid_t
-proc_spawn(struct ipcd *ix, int *fdp, void (*fn)(int, const struct config *))
+proc_spawn(const struct config *conf, int *fdp,
+    void (*fn)(int, const struct config *))
 {
 	pid_t	 pid, parent = getpid();
 	int	 sv[2];
@@ -93,7 +94,7 @@ proc_spawn(struct ipcd *ix, int *fdp, void (*fn)(int, const struct config *))
 		return -1;
 	}
 	if (pid == 0)
-		proc_child(&ix->conf, parent, sv[1], fn);
+		proc_child(conf, parent, sv[1], fn);
 	close(sv[1]);
 	if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
 		close(sv[0]);

@@ -46,6 +46,7 @@ int
 master_reload(struct ipcd *ix, char *err, size_t errlen)
 {
 	struct config	 next;
+	struct pool	*pool;
 	char		 ignored[CONFIG_ERR_MAX];
 
 	sd_state(ix, "RELOADING");
@@ -62,12 +63,13 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 	if (ix->log_forced == 0)
 		log_setlevel(next.log_level);
 	ix->conf = next;
-	pool_set_window(ix);
-	if (next.workers != ix->nworkers)
-		pool_resize(ix, next.workers);
+	pool = master_pool(ix);
+	pool_set_window(pool);
+	if (next.workers != pool->nworkers)
+		pool_resize(pool, next.workers);
 	log_notice("reloaded %s: %u workers, window %u, queue limit %u",
 	    ix->conf_path, next.workers, next.worker_window, next.queue_limit);
-	master_pump(ix);
+	master_pump(pool);
 	sd_state(ix, "READY");
 	return 0;
 }

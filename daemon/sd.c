@@ -28,26 +28,52 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The pool in one line, for systemctl status. */
+/* The sums over every pool that the status line shows. */
+struct sd_sums {
+	unsigned	 workers, ready, busy, queued;
+	uint64_t	 done, failed;
+	int		 degraded;
+};
+
+static void
+sd_sum(const struct ipcd *ix, struct sd_sums *t)
+{
+	const struct pool *pool;
+	unsigned	 i;
+
+	memset(t, 0, sizeof(*t));
+	TAILQ_FOREACH(pool, &ix->pools, entry) {
+		for (i = 0; i < pool->nslots; i++)
+			if (pool->workers[i].state == W_READY &&
+			    pool->workers[i].ss.jobs > 0)
+				t->busy++;
+		t->workers += pool->nworkers;
+		t->ready += pool->nready;
+		t->queued += pool->queue.live;
+		t->done += pool->done;
+		t->failed += pool->failed;
+		t->degraded |= supervise_degraded(pool);
+	}
+}
+
+/* The pools in one line, for systemctl status. */
 static void
 sd_status_text(struct ipcd *ix, char *text, size_t len)
 {
-	unsigned	 i, busy = 0;
-	double		 t = now_s(), rate = 0;
+	struct sd_sums	 t;
+	double		 now = now_s(), rate = 0;
 
-	for (i = 0; i < ix->nslots; i++)
-		if (ix->workers[i].state == W_READY && ix->workers[i].ss.jobs > 0)
-			busy++;
-	if (ix->sd.last_t > 0 && t > ix->sd.last_t)
-		rate = (ix->done - ix->sd.last_done) / (t - ix->sd.last_t);
-	ix->sd.last_t = t;
-	ix->sd.last_done = ix->done;
+	sd_sum(ix, &t);
+	if (ix->sd.last_t > 0 && now > ix->sd.last_t)
+		rate = (t.done - ix->sd.last_done) / (now - ix->sd.last_t);
+	ix->sd.last_t = now;
+	ix->sd.last_done = t.done;
 	snprintf(text, len, "%s%u workers: %u busy, %u idle%s; queue %u; "
 	    "%llu jobs done, %llu failed; %.0f jobs/s",
-	    supervise_degraded(ix) ? "DEGRADED, workers keep dying; " : "",
-	    ix->nworkers, busy, ix->nready - busy,
-	    ix->nready < ix->nworkers ? " (starting)" : "", ix->queue.live,
-	    (unsigned long long)ix->done, (unsigned long long)ix->failed, rate);
+	    t.degraded ? "DEGRADED, workers keep dying; " : "",
+	    t.workers, t.busy, t.ready - t.busy,
+	    t.ready < t.workers ? " (starting)" : "", t.queued,
+	    (unsigned long long)t.done, (unsigned long long)t.failed, rate);
 }
 
 void

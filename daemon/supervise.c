@@ -19,7 +19,7 @@
 #define HEALTHY_MS	2000	/* whole and no worker younger: healthy */
 
 static void
-timeout_arm(struct ipcd *ix, uint64_t at, uint64_t now)
+timeout_arm(struct pool *pool, uint64_t at, uint64_t now)
 {
 	struct timeval	 tv = { 0, 0 };
 
@@ -27,21 +27,21 @@ timeout_arm(struct ipcd *ix, uint64_t at, uint64_t now)
 		tv.tv_sec = (time_t)((at - now) / 1000);
 		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
 	}
-	ix->timeout_at = at;
-	evtimer_add(ix->ev_timeout, &tv);
+	pool->timeout_at = at;
+	evtimer_add(pool->ev_timeout, &tv);
 }
 
 /* A job has started to run on its worker (hold.c): its time runs from now. */
 void
-supervise_job_started(struct ipcd *ix, struct job *job, uint64_t now)
+supervise_job_started(struct pool *pool, struct job *job, uint64_t now)
 {
 	if (job->timeout == 0) {
 		job->deadline = 0;
 		return;
 	}
 	job->deadline = now + job->timeout;
-	if (ix->timeout_at == 0 || job->deadline < ix->timeout_at)
-		timeout_arm(ix, job->deadline, now);
+	if (pool->timeout_at == 0 || job->deadline < pool->timeout_at)
+		timeout_arm(pool, job->deadline, now);
 }
 
 /* Why a job leaves its worker unanswered, and what that costs it. */
@@ -58,30 +58,30 @@ enum retry {
  * had started is sent again only if retries allow (at most once).
  */
 static void
-supervise_retry(struct ipcd *ix, struct worker *w, struct job *job,
+supervise_retry(struct pool *pool, struct worker *w, struct job *job,
     const char *text, enum retry why)
 {
 	struct client	*c = job->client;
 
 	if (c->peer == NULL) {		/* nobody wants the answer */
-		hold_drop(ix, w, job, clock_ns());
-		jobs_del(&ix->jobs, job);
+		hold_drop(pool, w, job, clock_ns());
+		jobs_del(&pool->jobs, job);
 		client_unref(c);
 		return;
 	}
-	if (why != R_UNSTARTED && (ix->conf.retries == 0 ||
-	    (why == R_CHARGED && job->tries >= ix->conf.retries))) {
+	if (why != R_UNSTARTED && (pool->conf->retries == 0 ||
+	    (why == R_CHARGED && job->tries >= pool->conf->retries))) {
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
-		master_job_fail(ix, job, IPC_E_WORKER_DIED, text);
+		master_job_fail(pool, job, IPC_E_WORKER_DIED, text);
 		return;
 	}
-	hold_drop(ix, w, job, clock_ns());
+	hold_drop(pool, w, job, clock_ns());
 	job->tries += why == R_CHARGED;
 	job->deadline = 0;
-	ix->retried++;
-	jobs_wait(&ix->jobs, job);
+	pool->retried++;
+	jobs_wait(&pool->jobs, job);
 }
 
 /*
@@ -89,17 +89,17 @@ supervise_retry(struct ipcd *ix, struct worker *w, struct job *job,
  * as why says; those still waiting behind them had no part in its end.
  */
 static void
-retry_all(struct ipcd *ix, struct worker *w, const char *text,
+retry_all(struct pool *pool, struct worker *w, const char *text,
     enum retry why)
 {
 	struct job	*job;
 	unsigned	 started = 0;
 
-	for (job = joblist_first(&ix->jobs, &w->held); job != NULL &&
-	    job->started_ns != 0; job = joblist_next(&ix->jobs, job))
+	for (job = joblist_first(&pool->jobs, &w->held); job != NULL &&
+	    job->started_ns != 0; job = joblist_next(&pool->jobs, job))
 		started++;
-	while ((job = joblist_first(&ix->jobs, &w->held)) != NULL) {
-		supervise_retry(ix, w, job, text, started > 0 ? why :
+	while ((job = joblist_first(&pool->jobs, &w->held)) != NULL) {
+		supervise_retry(pool, w, job, text, started > 0 ? why :
 		    R_UNSTARTED);
 		if (started > 0)
 			started--;
@@ -108,30 +108,30 @@ retry_all(struct ipcd *ix, struct worker *w, const char *text,
 
 /* Every job worker w still held is sent again or answered worker_died. */
 void
-supervise_worker_lost(struct ipcd *ix, struct worker *w, const char *text)
+supervise_worker_lost(struct pool *pool, struct worker *w, const char *text)
 {
-	retry_all(ix, w, text, R_CHARGED);
-	master_pump(ix);
-	master_check_drained(ix);
+	retry_all(pool, w, text, R_CHARGED);
+	master_pump(pool);
+	master_check_drained(pool->ix);
 }
 
 /* Answer w's jobs that are past their deadline with timeout (if fail). */
 static unsigned
-late_jobs(struct ipcd *ix, struct worker *w, uint64_t now, int fail)
+late_jobs(struct pool *pool, struct worker *w, uint64_t now, int fail)
 {
 	struct job	*job, *next;
 	unsigned	 n = 0;
 
-	for (job = joblist_first(&ix->jobs, &w->held); job != NULL;
+	for (job = joblist_first(&pool->jobs, &w->held); job != NULL;
 	    job = next) {
-		next = joblist_next(&ix->jobs, job);
+		next = joblist_next(&pool->jobs, job);
 		if (job->deadline == 0 || job->deadline > now)
 			continue;
 		n++;
 		if (!fail)
 			continue;
-		ix->timed_out++;
-		master_job_fail(ix, job, IPC_E_TIMEOUT,
+		pool->timed_out++;
+		master_job_fail(pool, job, IPC_E_TIMEOUT,
 		    "the job ran past its timeout");
 	}
 	return n;
@@ -145,7 +145,7 @@ late_jobs(struct ipcd *ix, struct worker *w, uint64_t now, int fail)
  * the rest when it is reaped.
  */
 static void
-worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
+worker_overdue(struct pool *pool, struct worker *w, uint64_t now)
 {
 	enum worker_state was = w->state;
 	char		 text[128];
@@ -155,12 +155,12 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 		peer_drain(w->peer);
 	}
 	if (w->peer == NULL) {		/* it is going by itself */
-		late_jobs(ix, w, now, 1);
+		late_jobs(pool, w, now, 1);
 		return;
 	}
-	if (late_jobs(ix, w, now, 0) == 0) {	/* the answers were there */
+	if (late_jobs(pool, w, now, 0) == 0) {	/* the answers were there */
 		pool_set_state(w, was);
-		hold_kick(ix, w, clock_ns());
+		hold_kick(pool, w, clock_ns());
 		pool_retire_if_idle(w);
 		return;
 	}
@@ -168,21 +168,21 @@ worker_overdue(struct ipcd *ix, struct worker *w, uint64_t now)
 	    "stopping the worker", w->slot, (long)w->pid);
 	w->asked = 1;
 	pool_stop_worker(w, SIGTERM);
-	late_jobs(ix, w, now, 1);
+	late_jobs(pool, w, now, 1);
 	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
 	    "job on it ran past its timeout", (long)w->pid);
-	retry_all(ix, w, text, R_FREE);
+	retry_all(pool, w, text, R_FREE);
 }
 
 /* Is one of w's jobs past its deadline?  The earliest other one in *next. */
 static int
-worker_due(struct ipcd *ix, struct worker *w, uint64_t now, uint64_t *next)
+worker_due(struct pool *pool, struct worker *w, uint64_t now, uint64_t *next)
 {
 	struct job	*job;
 	int		 due = 0;
 
-	for (job = joblist_first(&ix->jobs, &w->held); job != NULL;
-	    job = joblist_next(&ix->jobs, job)) {
+	for (job = joblist_first(&pool->jobs, &w->held); job != NULL;
+	    job = joblist_next(&pool->jobs, job)) {
 		if (job->deadline == 0)
 			continue;
 		if (job->deadline <= now)
@@ -197,31 +197,31 @@ worker_due(struct ipcd *ix, struct worker *w, uint64_t now, uint64_t *next)
 static void
 timeouts_due(evutil_socket_t fd, short what, void *arg)
 {
-	struct ipcd	*ix = arg;
+	struct pool	*pool = arg;
 	uint64_t	 now = clock_ms(), next = 0;
 	unsigned	 i;
 
 	(void)fd;
 	(void)what;
-	ix->timeout_at = 0;
-	for (i = 0; i < ix->nslots; i++)
-		if (worker_due(ix, &ix->workers[i], now, &next))
-			worker_overdue(ix, &ix->workers[i], now);
-	if (next != 0 && (ix->timeout_at == 0 || next < ix->timeout_at))
-		timeout_arm(ix, next, now);
-	master_pump(ix);
-	master_check_drained(ix);
-	peer_flush_all(&ix->pb);
+	pool->timeout_at = 0;
+	for (i = 0; i < pool->nslots; i++)
+		if (worker_due(pool, &pool->workers[i], now, &next))
+			worker_overdue(pool, &pool->workers[i], now);
+	if (next != 0 && (pool->timeout_at == 0 || next < pool->timeout_at))
+		timeout_arm(pool, next, now);
+	master_pump(pool);
+	master_check_drained(pool->ix);
+	peer_flush_all(&pool->ix->pb);
 }
 
 /* After each answer: has w done the jobs it may do in its life? */
 void
-supervise_worker_answered(struct ipcd *ix, struct worker *w)
+supervise_worker_answered(struct pool *pool, struct worker *w)
 {
 	char	 why[64];
 
-	if (ix->conf.max_jobs_per_worker == 0 ||
-	    w->life_done < ix->conf.max_jobs_per_worker)
+	if (pool->conf->max_jobs_per_worker == 0 ||
+	    w->life_done < pool->conf->max_jobs_per_worker)
 		return;
 	snprintf(why, sizeof(why), "answered %llu jobs",
 	    (unsigned long long)w->life_done);
@@ -230,10 +230,10 @@ supervise_worker_answered(struct ipcd *ix, struct worker *w)
 
 /* Why w should be replaced now (in why), or 0 if it should not. */
 static int
-recycle_due(struct ipcd *ix, struct worker *w, const struct timespec *now,
+recycle_due(struct pool *pool, struct worker *w, const struct timespec *now,
     char *why, size_t len)
 {
-	const struct config *c = &ix->conf;
+	const struct config *c = pool->conf;
 	uint64_t	 rss;
 
 	if (c->max_jobs_per_worker != 0 &&
@@ -255,34 +255,34 @@ recycle_due(struct ipcd *ix, struct worker *w, const struct timespec *now,
 
 /* Respawns need no more back-off; if the pool was degraded, say so now. */
 void
-supervise_healthy(struct ipcd *ix)
+supervise_healthy(struct pool *pool)
 {
-	if (ix->backoff_ms == 0)
+	if (pool->backoff_ms == 0)
 		return;
-	ix->backoff_ms = 0;
-	log_notice("pool healthy again: %u of %u workers ready", ix->nready,
-	    ix->nworkers);
-	sd_send_status(ix);
+	pool->backoff_ms = 0;
+	log_notice("pool healthy again: %u of %u workers ready", pool->nready,
+	    pool->nworkers);
+	sd_send_status(pool->ix);
 }
 
 /* A pool that was dying young and has stayed whole is healthy again. */
 static void
-health_check(struct ipcd *ix, const struct timespec *now)
+health_check(struct pool *pool, const struct timespec *now)
 {
 	unsigned	 i;
 
-	if (ix->backoff_ms == 0 || !pool_settled(ix))
+	if (pool->backoff_ms == 0 || !pool_settled(pool))
 		return;
-	for (i = 0; i < ix->nworkers; i++)
-		if (pool_worker_age_ms(&ix->workers[i], now) < HEALTHY_MS)
+	for (i = 0; i < pool->nworkers; i++)
+		if (pool_worker_age_ms(&pool->workers[i], now) < HEALTHY_MS)
 			return;
-	supervise_healthy(ix);
+	supervise_healthy(pool);
 }
 
 static void
 tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct ipcd	*ix = arg;
+	struct pool	*pool = arg;
 	struct worker	*w;
 	struct timespec	 now;
 	char		 why[96];
@@ -292,43 +292,43 @@ tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	/* start at another slot each time, so that all get their turn */
-	ix->tick_first++;
-	for (i = 0; i < ix->nworkers && !ix->stopping; i++) {
-		w = &ix->workers[(ix->tick_first + i) % ix->nworkers];
+	pool->tick_first++;
+	for (i = 0; i < pool->nworkers && !pool->ix->stopping; i++) {
+		w = &pool->workers[(pool->tick_first + i) % pool->nworkers];
 		if (w->state == W_READY &&
-		    recycle_due(ix, w, &now, why, sizeof(why)))
+		    recycle_due(pool, w, &now, why, sizeof(why)))
 			pool_recycle(w, why);
 	}
-	health_check(ix, &now);
-	peer_flush_all(&ix->pb);
+	health_check(pool, &now);
+	peer_flush_all(&pool->ix->pb);
 }
 
 /* Workers keep dying young: respawns are backing off. */
 int
-supervise_degraded(const struct ipcd *ix)
+supervise_degraded(const struct pool *pool)
 {
-	return ix->backoff_ms > 0;
+	return pool->backoff_ms > 0;
 }
 
 int
-supervise_start(struct ipcd *ix)
+supervise_start(struct pool *pool)
 {
 	struct timeval	 tv = { TICK_MS / 1000, 0 };
 
-	ix->ev_timeout = evtimer_new(ix->base, timeouts_due, ix);
-	ix->ev_tick = event_new(ix->base, -1, EV_PERSIST, tick, ix);
-	if (ix->ev_timeout == NULL || ix->ev_tick == NULL ||
-	    evtimer_add(ix->ev_tick, &tv) == -1)
+	pool->ev_timeout = evtimer_new(pool->ix->base, timeouts_due, pool);
+	pool->ev_tick = event_new(pool->ix->base, -1, EV_PERSIST, tick, pool);
+	if (pool->ev_timeout == NULL || pool->ev_tick == NULL ||
+	    evtimer_add(pool->ev_tick, &tv) == -1)
 		return -1;
 	return 0;
 }
 
 void
-supervise_free(struct ipcd *ix)
+supervise_free(struct pool *pool)
 {
-	if (ix->ev_timeout != NULL)
-		event_free(ix->ev_timeout);
-	if (ix->ev_tick != NULL)
-		event_free(ix->ev_tick);
-	ix->ev_timeout = ix->ev_tick = NULL;
+	if (pool->ev_timeout != NULL)
+		event_free(pool->ev_timeout);
+	if (pool->ev_tick != NULL)
+		event_free(pool->ev_tick);
+	pool->ev_timeout = pool->ev_tick = NULL;
 }
