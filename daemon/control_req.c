@@ -120,6 +120,8 @@ ctl_reload(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static void
 ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	struct pool	*pool;
+
 	if (pool_request(ix, c, m) == -1)
 		return;
 	if (m->count < 1 || m->count > WORKERS_MAX) {
@@ -127,9 +129,10 @@ ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		    "count must be 1 to %d", WORKERS_MAX);
 		return;
 	}
-	ix->conf.workers = (unsigned)m->count;
-	if (ix->conf.workers != master_pool(ix)->nworkers)
-		pool_resize(master_pool(ix), ix->conf.workers);
+	pool = master_pool(ix);
+	pool->conf.workers = (unsigned)m->count;
+	if (pool->conf.workers != pool->nworkers)
+		pool_resize(pool, pool->conf.workers);
 	wait_settled(ix, c, m);
 }
 

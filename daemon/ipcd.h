@@ -90,7 +90,6 @@ struct sdstate {
 	uint64_t		 last_done;
 };
 
-#define POOL_NAME_MAX	32
 
 /*
  * A pool of workers: their processes, the jobs they hold and the queue of
@@ -99,7 +98,7 @@ struct sdstate {
 struct pool {
 	struct ipcd		*ix;
 	char			 name[POOL_NAME_MAX + 1];
-	const struct config	*conf;		/* its settings */
+	struct poolconf		 conf;		/* its settings */
 
 	/* WORKERS_MAX slots, nworkers wanted, nslots in use */
 	struct worker		*workers;
@@ -202,7 +201,7 @@ void	 supervise_healthy(struct pool *);
 int	 master_reload(struct ipcd *, char *, size_t);
 
 /* pool.c: one pool and its workers' processes */
-struct pool *pool_new(struct ipcd *, const char *, const struct config *);
+struct pool *pool_new(struct ipcd *, const struct poolconf *);
 int	 pool_start(struct pool *);
 int	 pool_spawn(struct pool *, struct worker *);
 void	 pool_set_state(struct worker *, enum worker_state);
@@ -250,15 +249,15 @@ int	 limits_conn_open(struct uidtab *, uint32_t);
 void	 limits_conn_close(struct uidtab *, uint32_t);
 
 /* privs.c */
-int	 privs_drop(const struct config *);
+int	 privs_drop(const struct poolconf *);
 
 /* proc.c */
-pid_t	 proc_spawn(const struct config *, int *,
-	    void (*)(int, const struct config *));
+pid_t	 proc_spawn(const struct pool *, int *,
+	    void (*)(int, const struct pool *));
 int	 proc_reap(pid_t *, int *);
 const char *proc_exit_text(int, char *, size_t);
 
 /* worker.c */
-void	 worker_main(int, const struct config *);
+void	 worker_main(int, const struct pool *);
 
 #endif

@@ -216,6 +216,7 @@ cleanup(struct ipcd *ix)
 	if (ix->ev_drain != NULL)
 		event_free(ix->ev_drain);
 	master_free(ix);
+	config_free(&ix->conf);
 	event_base_free(ix->base);
 }
 
@@ -252,8 +253,7 @@ main(int argc, char **argv)
 		fatal("cannot start the workers");
 	}
 	sd_start(&ix);
-	log_info("ipcd %s starting %u workers", PACKAGE_VERSION,
-	    ix.conf.workers);
+	log_info("ipcd %s started", PACKAGE_VERSION);
 	event_base_dispatch(ix.base);
 	cleanup(&ix);
 	log_notice("stopped");

@@ -42,7 +42,7 @@ pick_worker(struct pool *pool, uint64_t now)
 static uint32_t
 job_timeout(const struct pool *pool, const struct ipc_msg *m)
 {
-	return m->has_timeout ? m->timeout : pool->conf->job_timeout;
+	return m->has_timeout ? m->timeout : pool->conf.job_timeout;
 }
 
 /*
@@ -102,10 +102,10 @@ enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 	struct queue	*q = &pool->queue;
 	size_t		 mark;
 
-	if (q->live >= pool->conf->queue_limit) {
+	if (q->live >= pool->conf.queue_limit) {
 		client_reply_error(c, 1, m->id, IPC_E_BUSY,
 		    "all workers busy and the queue is full (%u jobs)",
-		    pool->conf->queue_limit);
+		    pool->conf.queue_limit);
 		return;
 	}
 	mark = queue_begin(q);
@@ -468,7 +468,7 @@ master_status(struct pool *pool, struct ipc_status *st)
 	st->uptime_ms = (uint64_t)(now.tv_sec - pool->ix->started.tv_sec) *
 	    1000 + (now.tv_nsec - pool->ix->started.tv_nsec) / 1000000;
 	st->queue = pool->queue.live;
-	st->queue_limit = pool->conf->queue_limit;
+	st->queue_limit = pool->conf.queue_limit;
 	st->done = pool->done;
 	st->failed = pool->failed;
 	st->timed_out = pool->timed_out;
@@ -504,7 +504,7 @@ master_start(struct ipcd *ix)
 	struct pool	*pool;
 
 	TAILQ_INIT(&ix->pools);
-	if ((pool = pool_new(ix, "builtin", &ix->conf)) == NULL)
+	if ((pool = pool_new(ix, &ix->conf.pool)) == NULL)
 		return -1;
 	TAILQ_INSERT_TAIL(&ix->pools, pool, entry);
 	return pool_start(pool);

@@ -49,7 +49,7 @@ pool_spawn(struct pool *pool, struct worker *w)
 	pid_t	 pid;
 	int	 fd;
 
-	if ((pid = proc_spawn(pool->conf, &fd, worker_main)) == -1) {
+	if ((pid = proc_spawn(pool, &fd, worker_main)) == -1) {
 		log_warn("worker %u: cannot start", w->slot);
 		return -1;
 	}
@@ -150,15 +150,15 @@ respawn_later(struct pool *pool, struct worker *w)
 
 /* A pool named name, with its settings, but no worker yet. */
 struct pool *
-pool_new(struct ipcd *ix, const char *name, const struct config *conf)
+pool_new(struct ipcd *ix, const struct poolconf *conf)
 {
 	struct pool	*pool;
 
 	if ((pool = calloc(1, sizeof(*pool))) == NULL)
 		return NULL;
 	pool->ix = ix;
-	pool->conf = conf;
-	snprintf(pool->name, sizeof(pool->name), "%s", name);
+	pool->conf = *conf;
+	snprintf(pool->name, sizeof(pool->name), "%s", conf->name);
 	jobs_init(&pool->jobs);
 	queue_init(&pool->queue);
 	pool->workers = calloc(WORKERS_MAX, sizeof(*pool->workers));
@@ -177,12 +177,12 @@ pool_start(struct pool *pool)
 	struct worker	*w;
 	unsigned	 i;
 
-	pool->nworkers = pool->nslots = pool->conf->workers;
+	pool->nworkers = pool->nslots = pool->conf.workers;
 	for (i = 0; i < pool->nworkers; i++) {
 		w = &pool->workers[i];
 		w->pool = pool;
 		w->slot = i;
-		sched_slot_init(&w->ss, 0, pool->conf->worker_window);
+		sched_slot_init(&w->ss, 0, pool->conf.worker_window);
 		if (pool_spawn(pool, w) == -1)
 			return -1;
 	}
@@ -385,7 +385,7 @@ pool_set_window(struct pool *pool)
 
 	for (i = 0; i < pool->nslots; i++)
 		pool->workers[i].ss.window = sched_window(pool->workers[i].ss.svc_ns,
-		    pool->conf->worker_window);
+		    pool->conf.worker_window);
 }
 
 /* The mean job time the pool's slots have learned; 0 if it has none. */
@@ -412,7 +412,7 @@ pool_resize(struct pool *pool, unsigned n)
 	for (i = 0; i < n; i++) {
 		w = &pool->workers[i];
 		if (i >= pool->nslots)	/* a new slot learns from the others */
-			sched_slot_init(&w->ss, svc, pool->conf->worker_window);
+			sched_slot_init(&w->ss, svc, pool->conf.worker_window);
 		w->pool = pool;
 		w->slot = i;
 		if (w->state == W_RETIRING && !w->recycle)

@@ -44,7 +44,7 @@ privs_limit(int resource, const char *key, rlim_t soft, rlim_t hard)
 
 /* limit_nofile, limit_as, limit_cpu; 0 leaves a limit as inherited. */
 static int
-privs_limits(const struct config *c)
+privs_limits(const struct poolconf *c)
 {
 	if (c->limit_nofile != 0 && privs_limit(RLIMIT_NOFILE, "limit_nofile",
 	    c->limit_nofile, c->limit_nofile) == -1)
@@ -98,7 +98,7 @@ privs_verify(int user, uid_t uid, gid_t gid)
  * and already runs as them has nothing to do (nor the right to).
  */
 static int
-privs_switch(const struct config *c)
+privs_switch(const struct poolconf *c)
 {
 	int	 user = c->worker_user_set;
 	uid_t	 uid = user ? c->worker_user : geteuid();
@@ -150,7 +150,7 @@ privs_nocaps(void)
 
 /* Limits, identity, no capability, no new privileges: 0, or -1 logged. */
 int
-privs_drop(const struct config *c)
+privs_drop(const struct poolconf *c)
 {
 	if (privs_limits(c) == -1)
 		return -1;

@@ -47,8 +47,8 @@ close_above_channel(void)
 }
 
 static void __attribute__((noreturn))
-proc_child(const struct config *conf, pid_t parent, int fd,
-    void (*fn)(int, const struct config *))
+proc_child(const struct pool *pool, pid_t parent, int fd,
+    void (*fn)(int, const struct pool *))
 {
 	sigset_t	 none;
 	size_t		 i;
@@ -69,19 +69,19 @@ proc_child(const struct config *conf, pid_t parent, int fd,
 	close_above_channel();
 	for (i = 0; i < sizeof(child_unset) / sizeof(child_unset[0]); i++)
 		unsetenv(child_unset[i]);
-	if (privs_drop(conf) == -1)
+	if (privs_drop(&pool->conf) == -1)
 		_exit(1);
 	/* A new user or group clears the parent-death signal: set it again. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 		_exit(1);
-	fn(IPC_CHANNEL_FD, conf);
+	fn(IPC_CHANNEL_FD, pool);
 	_exit(0);
 }
 
 /* Fork a child running fn on its channel; the master's end goes to *fdp. */
 pid_t
-proc_spawn(const struct config *conf, int *fdp,
-    void (*fn)(int, const struct config *))
+proc_spawn(const struct pool *pool, int *fdp,
+    void (*fn)(int, const struct pool *))
 {
 	pid_t	 pid, parent = getpid();
 	int	 sv[2];
@@ -94,7 +94,7 @@ proc_spawn(const struct config *conf, int *fdp,
 		return -1;
 	}
 	if (pid == 0)
-		proc_child(conf, parent, sv[1], fn);
+		proc_child(pool, parent, sv[1], fn);
 	close(sv[1]);
 	if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
 		close(sv[0]);

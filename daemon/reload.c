@@ -62,13 +62,16 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 	keep_restart_only(&ix->conf, &next);
 	if (ix->log_forced == 0)
 		log_setlevel(next.log_level);
+	config_free(&ix->conf);
 	ix->conf = next;
 	pool = master_pool(ix);
+	pool->conf = ix->conf.pool;
 	pool_set_window(pool);
-	if (next.workers != pool->nworkers)
-		pool_resize(pool, next.workers);
+	if (pool->conf.workers != pool->nworkers)
+		pool_resize(pool, pool->conf.workers);
 	log_notice("reloaded %s: %u workers, window %u, queue limit %u",
-	    ix->conf_path, next.workers, next.worker_window, next.queue_limit);
+	    ix->conf_path, pool->conf.workers, pool->conf.worker_window,
+	    pool->conf.queue_limit);
 	master_pump(pool);
 	sd_state(ix, "READY");
 	return 0;

@@ -69,8 +69,8 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 		client_unref(c);
 		return;
 	}
-	if (why != R_UNSTARTED && (pool->conf->retries == 0 ||
-	    (why == R_CHARGED && job->tries >= pool->conf->retries))) {
+	if (why != R_UNSTARTED && (pool->conf.retries == 0 ||
+	    (why == R_CHARGED && job->tries >= pool->conf.retries))) {
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
@@ -220,8 +220,8 @@ supervise_worker_answered(struct pool *pool, struct worker *w)
 {
 	char	 why[64];
 
-	if (pool->conf->max_jobs_per_worker == 0 ||
-	    w->life_done < pool->conf->max_jobs_per_worker)
+	if (pool->conf.max_jobs_per_worker == 0 ||
+	    w->life_done < pool->conf.max_jobs_per_worker)
 		return;
 	snprintf(why, sizeof(why), "answered %llu jobs",
 	    (unsigned long long)w->life_done);
@@ -233,7 +233,7 @@ static int
 recycle_due(struct pool *pool, struct worker *w, const struct timespec *now,
     char *why, size_t len)
 {
-	const struct config *c = pool->conf;
+	const struct poolconf *c = &pool->conf;
 	uint64_t	 rss;
 
 	if (c->max_jobs_per_worker != 0 &&

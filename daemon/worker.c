@@ -121,14 +121,14 @@ worker_parse(struct wctx *w)
 }
 
 void
-worker_main(int fd, const struct config *conf)
+worker_main(int fd, const struct pool *pool)
 {
 	struct wctx	 w;
 	ssize_t		 n;
 
 	memset(&w, 0, sizeof(w));
 	w.fd = fd;
-	w.max = conf->max_message;
+	w.max = pool->ix->conf.max_message;
 	if (!msgpack_zone_init(&w.zone, 8192) ||
 	    proto_put_ready(&w.out, w.max, (uint64_t)getpid()) == -1)
 		_exit(1);

@@ -44,8 +44,8 @@ setup(void **state)
 	close(fd);
 	/* Not the defaults, so that "unchanged" and "defaults" differ. */
 	config_defaults(&f->c);
-	f->c.workers = 77;
-	f->c.queue_limit = 5;
+	f->c.pool.workers = 77;
+	f->c.pool.queue_limit = 5;
 	f->c.log_level = LOG_ERR;
 	snprintf(f->c.socket, sizeof(f->c.socket), "/sentinel");
 	*state = f;
@@ -58,6 +58,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	unlink(f->path);
+	config_free(&f->c);
 	free(f);
 	return 0;
 }
@@ -65,14 +66,20 @@ teardown(void **state)
 static int
 load(struct fx *f, const char *text)
 {
-	FILE	*fp;
+	struct poolconf	*old;
+	FILE		*fp;
+	int		 r;
 
 	assert_non_null(fp = fopen(f->path, "w"));
 	assert_true(fputs(text, fp) >= 0);
 	assert_int_equal(fclose(fp), 0);
 	memcpy(&f->before, &f->c, sizeof(f->before));
 	f->err[0] = '\0';
-	return config_load(&f->c, f->path, f->err, sizeof(f->err));
+	old = f->c.pools;
+	r = config_load(&f->c, f->path, f->err, sizeof(f->err));
+	if (r == 0 && old != f->c.pools)
+		free(old);	/* what an earlier load of the test gave */
+	return r;
 }
 
 /* The load failed at line with a message naming what: c is unchanged. */
@@ -132,23 +139,23 @@ defaults(void **state)
 	config_defaults(&c);
 	assert_string_equal(c.socket, IPCD_SOCK_PATH);
 	assert_int_equal(c.socket_mode, 0660);
-	assert_int_equal(c.workers, 2);
-	assert_int_equal(c.worker_window, 64);
-	assert_int_equal(c.queue_limit, 65536);
+	assert_int_equal(c.pool.workers, 2);
+	assert_int_equal(c.pool.worker_window, 64);
+	assert_int_equal(c.pool.queue_limit, 65536);
 	assert_int_equal(c.max_message, 1024 * 1024);
 	assert_int_equal(c.max_message, IPC_MAX_MESSAGE_DEFAULT);
 	assert_int_equal(c.drain_timeout, 10);
 	assert_int_equal(c.log_level, LOG_INFO);
-	assert_int_equal(c.retries, 1);
-	assert_int_equal(c.job_timeout, 60000);
-	assert_int_equal(c.max_jobs_per_worker, 0);
-	assert_true(c.max_worker_rss == 0);
-	assert_int_equal(c.max_worker_age, 0);
-	assert_int_equal(c.worker_user_set, 0);
-	assert_int_equal(c.worker_group_set, 0);
-	assert_int_equal(c.limit_nofile, 0);
-	assert_true(c.limit_as == 0);
-	assert_int_equal(c.limit_cpu, 0);
+	assert_int_equal(c.pool.retries, 1);
+	assert_int_equal(c.pool.job_timeout, 60000);
+	assert_int_equal(c.pool.max_jobs_per_worker, 0);
+	assert_true(c.pool.max_worker_rss == 0);
+	assert_int_equal(c.pool.max_worker_age, 0);
+	assert_int_equal(c.pool.worker_user_set, 0);
+	assert_int_equal(c.pool.worker_group_set, 0);
+	assert_int_equal(c.pool.limit_nofile, 0);
+	assert_true(c.pool.limit_as == 0);
+	assert_int_equal(c.pool.limit_cpu, 0);
 	assert_int_equal(c.max_connections_per_user, 256);
 	assert_int_equal(c.max_jobs_per_client, 65536);
 	assert_true(c.max_client_buffer == 64ULL * 1024 * 1024);
@@ -172,11 +179,11 @@ load_every_key(void **state)
 	    "max_message = 2M\n"
 	    "drain_timeout = 30\n"
 	    "log_level = debug\n"), 0);
-	assert_int_equal(f->c.workers, 8);
+	assert_int_equal(f->c.pool.workers, 8);
 	assert_string_equal(f->c.socket, "/tmp/ipcd-test.sock");
 	assert_int_equal(f->c.socket_mode, 0600);
-	assert_int_equal(f->c.worker_window, 16);
-	assert_int_equal(f->c.queue_limit, 100);
+	assert_int_equal(f->c.pool.worker_window, 16);
+	assert_int_equal(f->c.pool.queue_limit, 100);
 	assert_int_equal(f->c.max_message, 2 * 1024 * 1024);
 	assert_int_equal(f->c.drain_timeout, 30);
 	assert_int_equal(f->c.log_level, LOG_DEBUG);
@@ -191,7 +198,7 @@ load_over_defaults(void **state)
 
 	assert_int_equal(load(f, "[ipcd]\nworker_window = 3\n"), 0);
 	config_defaults(&d);
-	d.worker_window = 3;
+	d.pool.worker_window = 3;
 	assert_memory_equal(&f->c, &d, sizeof(d));
 }
 
@@ -217,8 +224,8 @@ load_syntax_variants(void **state)
 	    "  \n"
 	    "queue_limit=9 ; nine\n"
 	    "drain_timeout   =   7   \n"), 0);
-	assert_int_equal(f->c.workers, 4);
-	assert_int_equal(f->c.queue_limit, 9);
+	assert_int_equal(f->c.pool.workers, 4);
+	assert_int_equal(f->c.pool.queue_limit, 9);
 	assert_int_equal(f->c.drain_timeout, 7);
 }
 
@@ -274,17 +281,17 @@ set_limits_accepted(void **state)
 	char		 path[sizeof(f->c.socket)];
 
 	set_ok(f, "workers", "1");
-	assert_int_equal(f->c.workers, 1);
+	assert_int_equal(f->c.pool.workers, 1);
 	set_ok(f, "workers", "1024");
-	assert_int_equal(f->c.workers, 1024);
+	assert_int_equal(f->c.pool.workers, 1024);
 	set_ok(f, "worker_window", "1");
-	assert_int_equal(f->c.worker_window, 1);
+	assert_int_equal(f->c.pool.worker_window, 1);
 	set_ok(f, "worker_window", "4096");
-	assert_int_equal(f->c.worker_window, 4096);
+	assert_int_equal(f->c.pool.worker_window, 4096);
 	set_ok(f, "queue_limit", "0");
-	assert_int_equal(f->c.queue_limit, 0);
+	assert_int_equal(f->c.pool.queue_limit, 0);
 	set_ok(f, "queue_limit", "10000000");
-	assert_int_equal(f->c.queue_limit, 10000000);
+	assert_int_equal(f->c.pool.queue_limit, 10000000);
 	set_ok(f, "drain_timeout", "0");
 	assert_int_equal(f->c.drain_timeout, 0);
 	set_ok(f, "drain_timeout", "3600");
@@ -553,7 +560,7 @@ unchanged_on_error(void **state)
 
 	expect_error(f, "[ipcd]\nworkers = 9\nsocket = /x\nlog_level = loud\n",
 	    4, "log_level");
-	assert_int_equal(f->c.workers, 77);
+	assert_int_equal(f->c.pool.workers, 77);
 	assert_string_equal(f->c.socket, "/sentinel");
 }
 
@@ -601,9 +608,9 @@ durations(void **state)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		set_ok(f, "job_timeout", t[i].text);
-		assert_int_equal(f->c.job_timeout, t[i].ms);
+		assert_int_equal(f->c.pool.job_timeout, t[i].ms);
 		set_ok(f, "max_worker_age", t[i].text);
-		assert_int_equal(f->c.max_worker_age, t[i].ms);
+		assert_int_equal(f->c.pool.max_worker_age, t[i].ms);
 	}
 	bad_value(f, "job_timeout", "5x", 0);
 	bad_value(f, "job_timeout", "5 s", 0);
@@ -625,20 +632,20 @@ supervision_keys(void **state)
 	    "limit_cpu = 30\nmax_connections_per_user = 4\n"
 	    "max_jobs_per_client = 10\nmax_client_buffer = 2M\n"
 	    "worker_user = 0\nworker_group = root\n"), 0);
-	assert_int_equal(f->c.retries, 3);
-	assert_int_equal(f->c.max_jobs_per_worker, 1000);
-	assert_true(f->c.max_worker_rss == 6ULL << 30);
-	assert_true(f->c.limit_as == 1ULL << 30);
-	assert_int_equal(f->c.limit_nofile, 64);
-	assert_int_equal(f->c.limit_cpu, 30);
+	assert_int_equal(f->c.pool.retries, 3);
+	assert_int_equal(f->c.pool.max_jobs_per_worker, 1000);
+	assert_true(f->c.pool.max_worker_rss == 6ULL << 30);
+	assert_true(f->c.pool.limit_as == 1ULL << 30);
+	assert_int_equal(f->c.pool.limit_nofile, 64);
+	assert_int_equal(f->c.pool.limit_cpu, 30);
 	assert_int_equal(f->c.max_connections_per_user, 4);
 	assert_int_equal(f->c.max_jobs_per_client, 10);
 	assert_true(f->c.max_client_buffer == 2 << 20);
-	assert_int_equal(f->c.worker_user_set, 1);
-	assert_int_equal(f->c.worker_user, 0);
-	assert_int_equal(f->c.worker_user_gid, 0);
-	assert_int_equal(f->c.worker_group_set, 1);
-	assert_int_equal(f->c.worker_group, 0);
+	assert_int_equal(f->c.pool.worker_user_set, 1);
+	assert_int_equal(f->c.pool.worker_user, 0);
+	assert_int_equal(f->c.pool.worker_user_gid, 0);
+	assert_int_equal(f->c.pool.worker_group_set, 1);
+	assert_int_equal(f->c.pool.worker_group, 0);
 	bad_value(f, "retries", "101", 0);
 	bad_value(f, "retries", "-1", 0);
 	bad_value(f, "max_worker_rss", "2T", 0);
@@ -647,7 +654,7 @@ supervision_keys(void **state)
 	bad_value(f, "worker_user", "nosuchuser-x", 0);
 	bad_value(f, "worker_group", "nosuchgroup-x", 0);
 	set_ok(f, "worker_user", "");
-	assert_int_equal(f->c.worker_user_set, 0);
+	assert_int_equal(f->c.pool.worker_user_set, 0);
 }
 
 /* Access keys: names and numbers, lists split on spaces and commas. */
@@ -701,6 +708,153 @@ access_unknown_names(void **state)
 	    "socket_owner: no user 'nosuchuser-x'");
 }
 
+/* Pools */
+
+static void
+load_ok(struct fx *f, const char *text)
+{
+	if (load(f, text) != 0)
+		fail_msg("refused: %s", f->err);
+}
+
+/* A pool takes [ipcd]'s pool keys as its defaults, wherever they stand. */
+static void
+pool_defaults_from_ipcd(void **state)
+{
+	struct fx	*f = *state;
+	const struct poolconf *p;
+
+	load_ok(f, "[pool thumbs]\n"
+	    "command = /usr/bin/node /srv/thumbs/worker.js\n"
+	    "protocol = node\n"
+	    "workers = 4\n"
+	    "directory = /srv/thumbs\n"
+	    "environment = NODE_ENV=production LANG=C.UTF-8\n"
+	    "job_timeout = 30s\n"
+	    "in_order = yes\n"
+	    "[ipcd]\n"
+	    "workers = 3\n"
+	    "retries = 5\n"
+	    "worker_window = 8\n"
+	    "[pool py]\n"
+	    "command = /usr/bin/python3 '/srv/my py/worker.py'\n"
+	    "tasks = resize crop\n");
+	assert_int_equal(f->c.npools, 2);
+	assert_int_equal(f->c.builtin, 1);
+	assert_string_equal(f->c.pool.name, "builtin");
+	assert_int_equal(f->c.pool.protocol, POOL_BUILTIN);
+	assert_int_equal(f->c.pool.workers, 3);
+	p = &f->c.pools[0];
+	assert_string_equal(p->name, "thumbs");
+	assert_int_equal(p->line, 1);
+	assert_int_equal(p->protocol, POOL_NODE);
+	assert_string_equal(p->command,
+	    "/usr/bin/node /srv/thumbs/worker.js");
+	assert_string_equal(p->directory, "/srv/thumbs");
+	assert_string_equal(p->environment,
+	    "NODE_ENV=production LANG=C.UTF-8");
+	assert_int_equal(p->workers, 4);		/* its own */
+	assert_int_equal(p->job_timeout, 30000);
+	assert_int_equal(p->retries, 5);		/* [ipcd]'s, set later */
+	assert_int_equal(p->worker_window, 8);
+	assert_int_equal(p->queue_limit, 65536);	/* the default */
+	assert_int_equal(p->in_order, 1);
+	p = &f->c.pools[1];
+	assert_string_equal(p->name, "py");
+	assert_int_equal(p->line, 13);
+	assert_int_equal(p->protocol, POOL_IPCD);
+	assert_int_equal(p->workers, 3);
+	assert_int_equal(p->in_order, 0);
+	assert_string_equal(p->tasks, "resize crop");
+	assert_int_equal(p->tasks_line, 15);
+	assert_true(config_lists_task(p->tasks, "crop", 4));
+	assert_false(config_lists_task(p->tasks, "cro", 3));
+	assert_false(config_lists_task(f->c.pools[0].tasks, "crop", 4));
+}
+
+static void
+builtin_off(void **state)
+{
+	struct fx	*f = *state;
+
+	load_ok(f, "[ipcd]\nbuiltin = no\n[pool a]\ncommand = /bin/cat\n");
+	assert_int_equal(f->c.builtin, 0);
+	assert_int_equal(f->c.npools, 1);
+	load_ok(f, "[ipcd]\nbuiltin = yes\n");
+	assert_int_equal(f->c.builtin, 1);
+	assert_int_equal(f->c.npools, 0);
+}
+
+/* The words of a command, as the shell would split them. */
+static void
+command_words(void **state)
+{
+	wordexp_t	 we;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(config_words("/usr/bin/python3 'a b' \"c d\" e\\ f",
+	    &we, err, sizeof(err)), 0);
+	assert_int_equal(we.we_wordc, 4);
+	assert_string_equal(we.we_wordv[1], "a b");
+	assert_string_equal(we.we_wordv[2], "c d");
+	assert_string_equal(we.we_wordv[3], "e f");
+	wordfree(&we);
+	assert_int_equal(config_words("a $(id)", &we, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "substitution"));
+	assert_int_equal(config_words("a | b", &we, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "quoted"));
+	assert_int_equal(config_words("a 'b", &we, err, sizeof(err)), -1);
+	assert_int_equal(config_words("$IPCD_TEST_NO_SUCH_VAR", &we, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "not set"));
+}
+
+static void
+pool_errors(void **state)
+{
+	struct fx	*f = *state;
+
+	expect_error(f, "[ipcd]\n[pool Thumbs]\ncommand = x\n", 2,
+	    "pool name 'Thumbs'");
+	expect_error(f, "[pool a]\ncommand = x\n[pool a]\ncommand = y\n", 3,
+	    "pool 'a' is defined twice (first on line 1)");
+	expect_error(f, "[pool builtin]\ncommand = x\n", 1, "built-in");
+	expect_error(f, "[ipcd]\n\n[pool a]\nworkers = 2\n", 3,
+	    "pool a has no command");
+	expect_error(f, "[pool a]\ncommand = x\nsocket = /s\n", 3,
+	    "key 'socket' belongs in the [ipcd] section");
+	expect_error(f, "[ipcd]\ncommand = x\n", 2,
+	    "key 'command' belongs in a [pool NAME] section");
+	expect_error(f, "[pool a]\ncommand = x\nprotocol = http\n", 3,
+	    "protocol: 'http' is not ipcd or node");
+	expect_error(f, "[pool a]\ncommand = x\ndirectory = srv\n", 3,
+	    "directory: 'srv' is not an absolute path");
+	expect_error(f, "[pool a]\ncommand = x\nenvironment = A=1 B\n", 3,
+	    "environment: 'B' is not NAME=VALUE");
+	expect_error(f, "[pool a]\ncommand = x\nenvironment = NODE_CHANNEL_FD=4"
+	    "\n", 3, "NODE_CHANNEL_FD is set by ipcd itself");
+	expect_error(f, "[pool a]\ncommand = 'x\n", 2, "command: unbalanced");
+	expect_error(f, "[pool a]\ncommand = x\ntasks = a b a\n", 3,
+	    "tasks: 'a' is listed twice");
+	expect_error(f, "[pool a]\ncommand = x\nin_order = maybe\n", 3,
+	    "in_order: 'maybe' is not yes or no");
+	expect_error(f, "[pool a]\ncommand = x\nworkers = 0\n", 3, "workers");
+	expect_error(f, "[pool a]\ncommand = x\nworkers = 1\nworkers = 2\n", 4,
+	    "key 'workers' given twice");
+}
+
+/* A task has one home: two pools listing it is an error naming both. */
+static void
+task_in_two_pools(void **state)
+{
+	struct fx	*f = *state;
+
+	expect_error(f, "[pool a]\ncommand = x\ntasks = resize crop\n"
+	    "[pool b]\ncommand = y\n\ntasks = scale crop\n", 7,
+	    "task 'crop' is listed by pool a (line 3) and pool b");
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -708,6 +862,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults),
+		T(pool_defaults_from_ipcd),
+		T(builtin_off),
+		cmocka_unit_test(command_words),
+		T(pool_errors),
+		T(task_in_two_pools),
 		T(load_every_key),
 		T(access_keys),
 		T(durations),
