@@ -1,6 +1,6 @@
 /*
- * ipcctl reload and ipcctl scale N: change the running pool.  Both answer
- * once the pool has its new size.  ipcctl shutdown: stop ipcd.
+ * ipcctl reload and ipcctl scale [POOL] N: change the running pools.
+ * Both answer once the pools have their new size.  ipcctl shutdown: stop ipcd.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +56,19 @@ cmd_scale(struct ctl *ctl, int argc, char **argv)
 	unsigned long	 n;
 	int		 r;
 
-	if (argc != 2 || argv[1][0] == '-' ||
-	    (n = strtoul(argv[1], &end, 10)) == 0 || *end != '\0' ||
+	const char	*pool = argc == 3 ? argv[1] : "";
+
+	if ((argc != 2 && argc != 3) || argv[argc - 1][0] == '-' ||
+	    (n = strtoul(argv[argc - 1], &end, 10)) == 0 || *end != '\0' ||
 	    n > IPC_WORKERS_MAX) {
-		fprintf(stderr, "usage: ipcctl scale WORKERS (1 to %d)\n",
+		fprintf(stderr, "usage: ipcctl scale [POOL] WORKERS (1 to %d)\n",
 		    IPC_WORKERS_MAX);
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0)
 		return r;
 	if (proto_put_scale(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, REQ_ID,
-	    n) == -1) {
+	    n, proto_str(pool)) == -1) {
 		fprintf(stderr, "ipcctl: out of memory\n");
 		return EXIT_CONN;
 	}

@@ -25,6 +25,7 @@
 struct bench {
 	uint64_t	 n, warm, window, total;
 	double		 rate;		/* jobs/s, open loop; 0: closed loop */
+	const char	*pool;		/* "": as the daemon routes it */
 	const char	*mix_task;	/* every mix_every-th job, or NULL */
 	int64_t		 mix_data;
 	uint64_t	 mix_every;
@@ -127,7 +128,8 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 		msgpack_pack_uint64(&pk, id);
 	b->sent[id] = b->rate > 0 ? due_ns(b, id) : now_ns();
 	return proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, id,
-	    proto_str(task), buf_head(&b->data), buf_avail(&b->data), -1);
+	    proto_str(task), proto_str(b->pool), buf_head(&b->data),
+	    buf_avail(&b->data), -1);
 }
 
 /* Is m the right result for job m->id? */
@@ -312,7 +314,8 @@ static int
 bench_usage(void)
 {
 	fprintf(stderr, "usage: ipcctl bench [-n jobs] [-w window] "
-	    "[-k warmup] [-r rate] [--mix TASK:DATA:EVERY] [--json]\n");
+	    "[-k warmup] [-r rate] [-p pool] [--mix TASK:DATA:EVERY] "
+	    "[--json]\n");
 	return EXIT_USAGE;
 }
 
@@ -370,6 +373,7 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'k' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "mix", required_argument, NULL, 'm' },
+		{ "pool", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -378,7 +382,8 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 	b->n = 200000;
 	b->window = 256;
 	b->warm = 10000;
-	while ((ch = getopt_long(argc, argv, "+n:w:k:r:j", longopts,
+	b->pool = "";
+	while ((ch = getopt_long(argc, argv, "+n:w:k:r:p:j", longopts,
 	    NULL)) != -1) {
 		if (ch == 'n')
 			bad |= parse_count(optarg, 1, BENCH_MAX_JOBS, &b->n);
@@ -389,6 +394,8 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 			bad |= parse_rate(optarg, &b->rate);
 		else if (ch == 'm')
 			bad |= parse_mix(optarg, b);
+		else if (ch == 'p')
+			b->pool = optarg;
 		else if (ch == 'k')
 			bad |= parse_count(optarg, 0, BENCH_MAX_JOBS, &b->warm);
 		else if (ch == 'j')

@@ -1,5 +1,5 @@
 /*
- * ipcctl status [--json] and ipcctl ping.
+ * ipcctl status [POOL] [--json] and ipcctl ping.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -51,20 +51,23 @@ print_workers(const struct ipc_status *st)
 {
 	const struct ipc_worker_status *w;
 	char		 age[32], busy[32];
-	uint32_t	 i;
+	uint32_t	 i, slot;
 
-	printf("%6s %8s  %-9s %6s %6s %8s %12s %8s %9s %6s\n", "WORKER",
-	    "PID", "STATE", "JOBS", "WINDOW", "BUSY", "DONE", "RESTARTS",
-	    "RSS", "AGE");
-	for (i = 0; i < st->nworkers; i++) {
+	printf("%-12s %6s %8s  %-9s %6s %6s %8s %12s %8s %9s %6s\n", "POOL",
+	    "WORKER", "PID", "STATE", "JOBS", "WINDOW", "BUSY", "DONE",
+	    "RESTARTS", "RSS", "AGE");
+	for (i = 0, slot = 0; i < st->nworkers; i++, slot++) {
 		w = &st->workers[i];
+		if (i > 0 && (w->pool.len != w[-1].pool.len ||
+		    memcmp(w->pool.p, w[-1].pool.p, w->pool.len) != 0))
+			slot = 0;	/* slots count from 0 in each pool */
 		if (w->jobs > 0)
 			snprintf(busy, sizeof(busy), "%llums",
 			    (unsigned long long)w->busy_ms);
 		else
 			snprintf(busy, sizeof(busy), "-");
-		printf("%6u %8llu  %-9.*s %6llu %6llu %8s %12llu %8llu %8lluK "
-		    "%6s\n", i,
+		printf("%-12.*s %6u %8llu  %-9.*s %6llu %6llu %8s %12llu %8llu "
+		    "%8lluK %6s\n", (int)w->pool.len, w->pool.p, slot,
 		    (unsigned long long)w->pid, (int)w->state.len, w->state.p,
 		    (unsigned long long)w->jobs, (unsigned long long)w->window,
 		    busy, (unsigned long long)w->done,
@@ -72,6 +75,30 @@ print_workers(const struct ipc_status *st)
 		    (unsigned long long)(w->rss / 1024),
 		    w->pid ? short_age(w->age_ms, age, sizeof(age)) : "-");
 	}
+}
+
+/* One line per pool: what it runs, its size, queue and counters. */
+static void
+print_pools(const struct ipc_status *st)
+{
+	const struct ipc_pool_status *p;
+	uint32_t	 i;
+
+	for (i = 0; i < st->npools; i++) {
+		p = &st->pools[i];
+		printf("pool %.*s (%.*s%s%.*s): %llu workers (%llu ready), "
+		    "queue %llu of %llu; %llu done, %llu failed%s\n",
+		    (int)p->name.len, p->name.p, (int)p->protocol.len,
+		    p->protocol.p, p->command.len ? ": " : "",
+		    (int)p->command.len, p->command.p,
+		    (unsigned long long)p->size, (unsigned long long)p->ready,
+		    (unsigned long long)p->queue,
+		    (unsigned long long)p->queue_limit,
+		    (unsigned long long)p->done, (unsigned long long)p->failed,
+		    p->degraded ? "; DEGRADED" : "");
+	}
+	if (st->npools > 0)
+		printf("\n");
 }
 
 static void
@@ -96,6 +123,7 @@ print_status(const struct ipc_status *st)
 	    (unsigned long long)st->clients, (unsigned long long)st->done,
 	    (unsigned long long)st->failed, (unsigned long long)st->timed_out,
 	    (unsigned long long)st->retried, (unsigned long long)st->deaths);
+	print_pools(st);
 	print_workers(st);
 }
 
@@ -125,21 +153,24 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	};
 	struct ipc_status st;
 	struct ipc_msg	 m;
+	const char	*pool = "";
 	int		 ch, r;
 
-	while ((ch = getopt_long(argc, argv, "+j", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
 		if (ch != 'j') {
-			fprintf(stderr, "usage: ipcctl status [--json]\n");
+			fprintf(stderr, "usage: ipcctl status [POOL] [--json]\n");
 			return EXIT_USAGE;
 		}
 		ctl->json = 1;
 	}
+	if (optind + 1 == argc)
+		pool = argv[optind++];
 	if (optind != argc) {
-		fprintf(stderr, "usage: ipcctl status [--json]\n");
+		fprintf(stderr, "usage: ipcctl status [POOL] [--json]\n");
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0 ||
-	    (r = ctl_call(ctl, IPC_T_STATUS, REQ_ID, &m)) != 0)
+	    (r = ctl_call_pool(ctl, IPC_T_STATUS, REQ_ID, pool, &m)) != 0)
 		return r;
 	if (m.type == IPC_T_ERROR)
 		return ctl_print_error(&m);

@@ -1,6 +1,6 @@
 /*
- * ipcctl submit TASK [DATA | -] [--file PATH] [--timeout TIME]: run one job,
- * print its result.
+ * ipcctl submit TASK [DATA | -] [--pool NAME] [--file PATH] [--timeout TIME]:
+ * run one job, print its result.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -83,8 +83,10 @@ data_from_json(const char *text, msgpack_packer *pk)
 static int
 submit_usage(void)
 {
-	fprintf(stderr, "usage: ipcctl submit TASK [DATA | -] [--timeout TIME]\n"
-	    "       ipcctl submit TASK --file PATH [--timeout TIME]\n");
+	fprintf(stderr, "usage: ipcctl submit TASK [DATA | -] [--pool NAME] "
+	    "[--timeout TIME]\n"
+	    "       ipcctl submit TASK --file PATH [--pool NAME] "
+	    "[--timeout TIME]\n");
 	return EXIT_USAGE;
 }
 
@@ -110,6 +112,7 @@ struct submit_args {
 	int		 npos;
 	const char	*file;
 	const char	*timeout;
+	const char	*pool;
 };
 
 /*
@@ -136,8 +139,8 @@ option(int argc, char **argv, int *i, const char *name, const char *alt,
 }
 
 /*
- * Split argv into TASK [DATA], --file PATH and --timeout TIME, in any
- * order.  Not getopt: DATA may be a negative number such as -5.
+ * Split argv into TASK [DATA], --pool NAME, --file PATH and --timeout
+ * TIME, in any order.  Not getopt: DATA may be a negative number such as -5.
  */
 static int
 submit_args(int argc, char **argv, struct submit_args *a)
@@ -152,7 +155,9 @@ submit_args(int argc, char **argv, struct submit_args *a)
 		}
 		if (opts && ((r = option(argc, argv, &i, "--file", "-f",
 		    &a->file)) != 0 || (r = option(argc, argv, &i,
-		    "--timeout", "-T", &a->timeout)) != 0)) {
+		    "--timeout", "-T", &a->timeout)) != 0 ||
+		    (r = option(argc, argv, &i, "--pool", "-p", &a->pool)) !=
+		    0)) {
 			if (r == -1)
 				return -1;
 		} else if (opts && argv[i][0] == '-' && argv[i][1] == '-')
@@ -207,8 +212,8 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_connect(ctl)) != 0)
 		goto done;
 	if (proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, SUBMIT_ID,
-	    proto_str(a.pos[0]), buf_head(&data), buf_avail(&data),
-	    timeout) == -1) {
+	    proto_str(a.pos[0]), proto_str(a.pool ? a.pool : ""),
+	    buf_head(&data), buf_avail(&data), timeout) == -1) {
 		fprintf(stderr, "ipcctl: the job does not fit in a message\n");
 		r = EXIT_USAGE;
 		goto done;

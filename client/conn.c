@@ -212,7 +212,16 @@ ctl_wait(struct ctl *ctl, uint64_t id, struct ipc_msg *m)
 int
 ctl_call(struct ctl *ctl, enum ipc_type t, uint64_t id, struct ipc_msg *m)
 {
-	if (proto_put_request(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, t, id) == -1) {
+	return ctl_call_pool(ctl, t, id, "", m);
+}
+
+/* A request that may name a pool ("": none), and its reply. */
+int
+ctl_call_pool(struct ctl *ctl, enum ipc_type t, uint64_t id, const char *pool,
+    struct ipc_msg *m)
+{
+	if (proto_put_pool_request(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, t, id,
+	    proto_str(pool)) == -1) {
 		fprintf(stderr, "ipcctl: out of memory\n");
 		return EXIT_CONN;
 	}

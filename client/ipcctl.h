@@ -42,6 +42,8 @@ int	 conn_buffered(struct conn *);
 void	 conn_close(struct conn *);
 int	 ctl_connect(struct ctl *);
 int	 ctl_call(struct ctl *, enum ipc_type, uint64_t, struct ipc_msg *);
+int	 ctl_call_pool(struct ctl *, enum ipc_type, uint64_t, const char *,
+	    struct ipc_msg *);
 int	 ctl_wait(struct ctl *, uint64_t, struct ipc_msg *);
 
 /* jsonmp.c */

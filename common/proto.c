@@ -12,7 +12,7 @@
 /* Envelope keys, as bits for "seen" and "required" masks. */
 enum {
 	F_V = 0, F_TYPE, F_ID, F_TASK, F_DATA, F_CODE, F_MESSAGE, F_PID,
-	F_COUNT, F_TIMEOUT, F_MAX
+	F_COUNT, F_TIMEOUT, F_POOL, F_MAX
 };
 #define B(f)	(1u << (f))
 
@@ -21,7 +21,7 @@ enum {
 static const struct ipc_str field_names[F_MAX] = {
 	NAME("v"), NAME("type"), NAME("id"), NAME("task"), NAME("data"),
 	NAME("code"), NAME("message"), NAME("pid"), NAME("count"),
-	NAME("timeout")
+	NAME("timeout"), NAME("pool")
 };
 
 static const struct {
@@ -64,6 +64,7 @@ static const char *const err_names[IPC_E_MAX] = {
 	[IPC_E_BAD_CONFIG] = "bad_config",
 	[IPC_E_FORBIDDEN] = "forbidden",
 	[IPC_E_TIMEOUT] = "timeout",
+	[IPC_E_UNKNOWN_POOL] = "unknown_pool",
 };
 
 const char *
@@ -230,6 +231,10 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 {
 	if (vals[F_TASK] && get_str(vals[F_TASK], 1, IPC_TASK_MAX, &m->task)) {
 		*why = "'task' must be a string of 1 to 64 bytes";
+		return IPC_E_BAD_MESSAGE;
+	}
+	if (vals[F_POOL] && get_str(vals[F_POOL], 1, IPC_POOL_MAX, &m->pool)) {
+		*why = "'pool' must be a string of 1 to 32 bytes";
 		return IPC_E_BAD_MESSAGE;
 	}
 	if (vals[F_CODE] && get_str(vals[F_CODE], 1, IPC_CODE_MAX, &m->code)) {

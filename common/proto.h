@@ -16,10 +16,12 @@
 #define IPC_MAX_MESSAGE_MIN	1024
 #define IPC_MAX_MESSAGE_MAX	(64 * 1024 * 1024)
 #define IPC_TASK_MAX		64	/* bytes in a task name */
+#define IPC_POOL_MAX		32	/* bytes in a pool name */
 #define IPC_CODE_MAX		64	/* bytes in an error code */
 #define IPC_TEXT_MAX		1024	/* bytes in an error message */
 #define IPC_WORKERS_MAX		1024	/* SCALE's count, workers = */
 #define IPC_CHANNEL_FD		3	/* a worker's channel to the master */
+#define IPC_CHANNEL_FD_TEXT	"3"
 
 /* Who sends a message to whom; a type is valid in some directions only. */
 enum ipc_dir {
@@ -68,6 +70,7 @@ enum ipc_err {
 	IPC_E_BAD_CONFIG,
 	IPC_E_FORBIDDEN,
 	IPC_E_TIMEOUT,
+	IPC_E_UNKNOWN_POOL,
 	IPC_E_MAX
 };
 
@@ -82,6 +85,7 @@ struct ipc_msg {
 	int		 has_id;
 	uint64_t	 id;
 	struct ipc_str	 task;		/* SUBMIT, TASK */
+	struct ipc_str	 pool;		/* SUBMIT; len 0 if absent */
 	msgpack_object	 data;		/* SUBMIT, TASK, RESULT; nil if absent */
 	struct ipc_str	 code;		/* ERROR */
 	struct ipc_str	 message;	/* ERROR; may be empty */
@@ -93,6 +97,7 @@ struct ipc_msg {
 };
 
 struct ipc_worker_status {
+	struct ipc_str	 pool;		/* its pool's name */
 	uint64_t	 pid;
 	struct ipc_str	 state;
 	uint64_t	 jobs;		/* in flight now */
@@ -104,6 +109,24 @@ struct ipc_worker_status {
 	uint64_t	 age_ms;
 };
 
+/* One pool, in a STATUS reply's "pools". */
+struct ipc_pool_status {
+	struct ipc_str	 name;
+	struct ipc_str	 protocol;	/* builtin, ipcd or node */
+	struct ipc_str	 command;	/* "" for builtin */
+	uint64_t	 size;		/* workers it should have */
+	uint64_t	 ready;
+	uint64_t	 queue;
+	uint64_t	 queue_limit;
+	uint64_t	 done;
+	uint64_t	 failed;
+	uint64_t	 timed_out;
+	uint64_t	 retried;
+	uint64_t	 deaths;
+	int		 degraded;
+};
+
+/* A STATUS reply: the daemon, sums over its pools, their workers, each pool. */
 struct ipc_status {
 	uint64_t	 pid;
 	struct ipc_str	 version;
@@ -119,6 +142,8 @@ struct ipc_status {
 	uint64_t	 clients;
 	uint32_t	 nworkers;
 	struct ipc_worker_status *workers;
+	uint32_t	 npools;
+	struct ipc_pool_status *pools;
 };
 
 /* Packs one frame whose map the caller finishes (see proto_begin_result). */
@@ -140,7 +165,7 @@ int		 proto_get_status(const struct ipc_msg *, msgpack_zone *,
 		    struct ipc_status *);
 
 int	 proto_put_submit(struct buf *, uint32_t, uint64_t, struct ipc_str,
-	    const void *, size_t, int64_t);
+	    struct ipc_str, const void *, size_t, int64_t);
 int	 proto_put_task(struct buf *, uint32_t, uint64_t, struct ipc_str,
 	    const msgpack_object *);
 int	 proto_put_result(struct buf *, uint32_t, uint64_t,
@@ -152,7 +177,10 @@ int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,
 int	 proto_put_request(struct buf *, uint32_t, enum ipc_type, uint64_t);
 void	 proto_task_set_id(uint8_t *, uint64_t);
 int	 proto_put_ready(struct buf *, uint32_t, uint64_t);
-int	 proto_put_scale(struct buf *, uint32_t, uint64_t, uint64_t);
+int	 proto_put_scale(struct buf *, uint32_t, uint64_t, uint64_t,
+	    struct ipc_str);
+int	 proto_put_pool_request(struct buf *, uint32_t, enum ipc_type, uint64_t,
+	    struct ipc_str);
 int	 proto_put_status(struct buf *, uint32_t, uint64_t,
 	    const struct ipc_status *);
 

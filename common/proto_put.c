@@ -67,19 +67,31 @@ proto_end(struct proto_out *o, uint32_t max)
 	return frame_end(o->b, o->start, max);
 }
 
+/* The "pool" entry, if pool names one. */
+static void
+put_pool(struct proto_out *o, struct ipc_str pool)
+{
+	if (pool.len == 0)
+		return;
+	KEY(&o->pk, "pool");
+	proto_pack_str(&o->pk, pool.p, pool.len);
+}
+
 int
 proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
-    const void *data, size_t datalen, int64_t timeout)
+    struct ipc_str pool, const void *data, size_t datalen, int64_t timeout)
 {
 	struct proto_out o;
 
-	proto_begin(&o, b, IPC_T_SUBMIT, 1, id, timeout >= 0 ? 3 : 2);
+	proto_begin(&o, b, IPC_T_SUBMIT, 1, id,
+	    2 + (timeout >= 0) + (pool.len > 0));
 	if (timeout >= 0) {
 		KEY(&o.pk, "timeout");
 		msgpack_pack_uint64(&o.pk, (uint64_t)timeout);
 	}
 	KEY(&o.pk, "task");
 	proto_pack_str(&o.pk, task.p, task.len);
+	put_pool(&o, pool);
 	KEY(&o.pk, "data");
 	if (datalen == 0)
 		msgpack_pack_nil(&o.pk);
@@ -167,14 +179,28 @@ proto_put_request(struct buf *b, uint32_t max, enum ipc_type t, uint64_t id)
 	return proto_end(&o, max);
 }
 
+/* A request that may name a pool: STATUS. */
 int
-proto_put_scale(struct buf *b, uint32_t max, uint64_t id, uint64_t count)
+proto_put_pool_request(struct buf *b, uint32_t max, enum ipc_type t,
+    uint64_t id, struct ipc_str pool)
 {
 	struct proto_out o;
 
-	proto_begin(&o, b, IPC_T_SCALE, 1, id, 1);
+	proto_begin(&o, b, t, 1, id, pool.len > 0);
+	put_pool(&o, pool);
+	return proto_end(&o, max);
+}
+
+int
+proto_put_scale(struct buf *b, uint32_t max, uint64_t id, uint64_t count,
+    struct ipc_str pool)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_SCALE, 1, id, 1 + (pool.len > 0));
 	KEY(&o.pk, "count");
 	msgpack_pack_uint64(&o.pk, count);
+	put_pool(&o, pool);
 	return proto_end(&o, max);
 }
 

@@ -1,7 +1,9 @@
 /*
- * The body of a STATUS reply: the pool as a map, encoded by the master and
- * decoded by clients.  Unknown keys are skipped and missing ones read as 0,
- * so either side may add fields without breaking the other.
+ * The body of a STATUS reply: the daemon, the sums over its pools (or over
+ * the one pool asked for), every worker, and each pool, as a map encoded
+ * by the master and decoded by clients.  Unknown keys are skipped and
+ * missing ones read as 0, so either side may add fields without breaking
+ * the other.
  */
 #include <stddef.h>
 #include <string.h>
@@ -22,6 +24,7 @@ struct field {
 #define NFIELDS(t)		(sizeof(t) / sizeof((t)[0]))
 
 static const struct field worker_fields[] = {
+	F(ipc_worker_status, pool, K_STR),
 	F(ipc_worker_status, pid, K_U64),
 	F(ipc_worker_status, state, K_STR),
 	F(ipc_worker_status, jobs, K_U64),
@@ -33,7 +36,23 @@ static const struct field worker_fields[] = {
 	F(ipc_worker_status, age_ms, K_U64),
 };
 
-/* Every key of the reply but "workers", which follows them. */
+static const struct field pool_fields[] = {
+	F(ipc_pool_status, name, K_STR),
+	F(ipc_pool_status, protocol, K_STR),
+	F(ipc_pool_status, command, K_STR),
+	F(ipc_pool_status, size, K_U64),
+	F(ipc_pool_status, ready, K_U64),
+	F(ipc_pool_status, queue, K_U64),
+	F(ipc_pool_status, queue_limit, K_U64),
+	F(ipc_pool_status, done, K_U64),
+	F(ipc_pool_status, failed, K_U64),
+	F(ipc_pool_status, timed_out, K_U64),
+	F(ipc_pool_status, retried, K_U64),
+	F(ipc_pool_status, deaths, K_U64),
+	F(ipc_pool_status, degraded, K_BOOL),
+};
+
+/* Every key of the reply but "workers" and "pools", which follow them. */
 static const struct field status_fields[] = {
 	F(ipc_status, pid, K_U64),
 	F(ipc_status, version, K_STR),
@@ -85,7 +104,7 @@ proto_put_status(struct buf *b, uint32_t max, uint64_t id,
 	uint32_t	 i;
 
 	proto_begin(&o, b, IPC_T_STATUS_REPLY, 1, id,
-	    NFIELDS(status_fields) + 1);
+	    NFIELDS(status_fields) + 2);
 	pack_fields(&o.pk, status_fields, NFIELDS(status_fields), st);
 	KEY(&o.pk, "workers");
 	msgpack_pack_array(&o.pk, st->nworkers);
@@ -93,6 +112,13 @@ proto_put_status(struct buf *b, uint32_t max, uint64_t id,
 		msgpack_pack_map(&o.pk, NFIELDS(worker_fields));
 		pack_fields(&o.pk, worker_fields, NFIELDS(worker_fields),
 		    &st->workers[i]);
+	}
+	KEY(&o.pk, "pools");
+	msgpack_pack_array(&o.pk, st->npools);
+	for (i = 0; i < st->npools; i++) {
+		msgpack_pack_map(&o.pk, NFIELDS(pool_fields));
+		pack_fields(&o.pk, pool_fields, NFIELDS(pool_fields),
+		    &st->pools[i]);
 	}
 	return proto_end(&o, max);
 }
@@ -125,36 +151,56 @@ get_field(const struct field *f, size_t n, const msgpack_object *k,
 }
 
 static int
-get_worker(const msgpack_object *o, struct ipc_worker_status *w)
+get_map(const msgpack_object *o, const struct field *f, size_t nf, void *base)
 {
 	uint32_t i;
 
-	memset(w, 0, sizeof(*w));
-	w->state = proto_str("?");
 	if (o->type != MSGPACK_OBJECT_MAP)
 		return -1;
 	for (i = 0; i < o->via.map.size; i++)
-		get_field(worker_fields, NFIELDS(worker_fields),
-		    &o->via.map.ptr[i].key, &o->via.map.ptr[i].val, w);
+		get_field(f, nf, &o->via.map.ptr[i].key,
+		    &o->via.map.ptr[i].val, base);
 	return 0;
 }
 
+/* An array of maps of fields f into *out (size each, in z); its length. */
 static int
-get_workers(const msgpack_object *v, msgpack_zone *z, struct ipc_status *st)
+get_array(const msgpack_object *v, msgpack_zone *z, const struct field *f,
+    size_t nf, size_t size, void **out, uint32_t *n)
 {
-	uint32_t i, n;
+	char		*p;
+	uint32_t	 i;
 
 	if (v->type != MSGPACK_OBJECT_ARRAY)
 		return -1;
-	n = v->via.array.size;
-	st->workers = msgpack_zone_malloc(z, (n ? n : 1) * sizeof(*st->workers));
-	if (st->workers == NULL)
+	*n = v->via.array.size;
+	if ((p = msgpack_zone_malloc(z, (*n ? *n : 1) * size)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (get_worker(&v->via.array.ptr[i], &st->workers[i]) == -1)
+	memset(p, 0, (*n ? *n : 1) * size);
+	for (i = 0; i < *n; i++)
+		if (get_map(&v->via.array.ptr[i], f, nf, p + i * size) == -1)
 			return -1;
-	st->nworkers = n;
+	*out = p;
 	return 0;
+}
+
+static void
+unknown_states(struct ipc_status *st)
+{
+	uint32_t i;
+
+	for (i = 0; i < st->nworkers; i++)
+		if (st->workers[i].state.len == 0)
+			st->workers[i].state = proto_str("?");
+}
+
+static int
+key_is(const msgpack_object *k, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+	    memcmp(k->via.str.ptr, name, n) == 0;
 }
 
 /* Read a decoded STATUS reply into st; the worker array lives in z. */
@@ -172,9 +218,16 @@ proto_get_status(const struct ipc_msg *m, msgpack_zone *z,
 	for (i = 0; i < o->via.map.size; i++) {
 		k = &o->via.map.ptr[i].key;
 		v = &o->via.map.ptr[i].val;
-		if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == 7 &&
-		    memcmp(k->via.str.ptr, "workers", 7) == 0) {
-			if (get_workers(v, z, st) == -1)
+		if (key_is(k, "workers")) {
+			if (get_array(v, z, worker_fields,
+			    NFIELDS(worker_fields), sizeof(*st->workers),
+			    (void **)&st->workers, &st->nworkers) == -1)
+				return -1;
+			unknown_states(st);
+		} else if (key_is(k, "pools")) {
+			if (get_array(v, z, pool_fields, NFIELDS(pool_fields),
+			    sizeof(*st->pools), (void **)&st->pools,
+			    &st->npools) == -1)
 				return -1;
 		} else
 			get_field(status_fields, NFIELDS(status_fields), k, v,

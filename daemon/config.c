@@ -96,6 +96,7 @@ static const struct key keys[] = {
 	{ "max_worker_rss", parse_size, P(max_worker_rss), 0, SIZE64 },
 	{ "max_worker_age", parse_duration, P(max_worker_age), 0,
 	    30 * DAY_MS },
+	{ "start_timeout", parse_duration, P(start_timeout), 0, DAY_MS },
 	{ "worker_user", parse_user, P(worker_user), 0, 0 },
 	{ "worker_group", parse_id, P(worker_group), 1, 0 },
 	{ "limit_nofile", parse_uint, P(limit_nofile), 0, 1048576 },
@@ -129,6 +130,7 @@ poolconf_defaults(struct poolconf *p)
 	p->queue_limit = 65536;
 	p->retries = 1;
 	p->job_timeout = 60 * 1000;
+	p->start_timeout = 60 * 1000;
 }
 
 void

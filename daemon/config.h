@@ -68,6 +68,7 @@ struct poolconf {
 	unsigned	 max_jobs_per_worker;
 	uint64_t	 max_worker_rss;		/* bytes */
 	unsigned	 max_worker_age;
+	unsigned	 start_timeout;		/* for READY */
 
 	/* what the workers run as (when the master is root), and their limits */
 	int		 worker_user_set;

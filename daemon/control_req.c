@@ -23,23 +23,54 @@ ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	master_submit(ix, c, m);
 }
 
+/*
+ * The pool a request names (STATUS, SCALE), or with none the default: all
+ * pools (NULL) for STATUS, the built-in pool for SCALE.  -1 if there is no
+ * such pool, with the error sent.
+ */
+static int
+named_pool(struct ipcd *ix, struct client *c, const struct ipc_msg *m,
+    struct pool *none, struct pool **pool)
+{
+	*pool = none;
+	if (m->pool.len > 0 &&
+	    (*pool = route_pool(ix, m->pool.p, m->pool.len)) == NULL) {
+		client_reply_error(c, 1, m->id, IPC_E_UNKNOWN_POOL,
+		    "no pool named '%.*s'", (int)m->pool.len, m->pool.p);
+		return -1;
+	}
+	if (m->pool.len == 0 && m->type == IPC_T_SCALE && none == NULL) {
+		client_reply_error(c, 1, m->id, IPC_E_UNKNOWN_POOL,
+		    "the built-in pool is off: name a pool");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	struct pool	*pool = master_pool(ix);
+	struct pool	*pool;
 	struct ipc_status st;
+	uint32_t	 nw, np;
 
-	memset(&st, 0, sizeof(st));
-	if ((st.workers = calloc(pool->nslots, sizeof(*st.workers))) == NULL) {
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+	if (named_pool(ix, c, m, NULL, &pool) == -1)
 		return;
+	memset(&st, 0, sizeof(st));
+	master_status_size(ix, pool, &nw, &np);
+	st.workers = calloc(nw ? nw : 1, sizeof(*st.workers));
+	st.pools = calloc(np ? np : 1, sizeof(*st.pools));
+	if (st.workers == NULL || st.pools == NULL)
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
+	else {
+		master_status(ix, pool, &st);
+		if (proto_put_status(peer_out(c->peer), peer_max(c->peer),
+		    m->id, &st) == -1)
+			client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
+			    "status does not fit in a message");
 	}
-	master_status(pool, &st);
-	if (proto_put_status(peer_out(c->peer), peer_max(c->peer), m->id,
-	    &st) == -1)
-		client_reply_error(c, 1, m->id, IPC_E_INTERNAL,
-		    "status does not fit in a message");
 	free(st.workers);
+	free(st.pools);
 }
 
 static void
@@ -122,14 +153,14 @@ ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	struct pool	*pool;
 
-	if (pool_request(ix, c, m) == -1)
+	if (pool_request(ix, c, m) == -1 ||
+	    named_pool(ix, c, m, ix->builtin, &pool) == -1)
 		return;
 	if (m->count < 1 || m->count > WORKERS_MAX) {
 		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA,
 		    "count must be 1 to %d", WORKERS_MAX);
 		return;
 	}
-	pool = master_pool(ix);
 	pool->conf.workers = (unsigned)m->count;
 	if (pool->conf.workers != pool->nworkers)
 		pool_resize(pool, pool->conf.workers);

@@ -25,6 +25,7 @@ enum worker_state {
 };
 
 struct ipcd;
+struct outlog;
 struct pool;
 
 struct worker {
@@ -43,6 +44,9 @@ struct worker {
 	int			 recycle;	/* retiring, to be replaced */
 	struct timespec		 started;
 	struct event		*ev_kill;	/* SIGKILL if it lingers */
+	struct event		*ev_start;	/* no READY in start_timeout */
+	struct outlog		*out[2];	/* a program's output, error */
+	unsigned		 gen;		/* its pool's gen when started */
 };
 
 /* The process at the other end of a client connection. */
@@ -121,9 +125,20 @@ struct pool {
 	uint64_t		 timed_out;
 	uint64_t		 retried;
 	uint64_t		 deaths;
+	int			 gone;		/* removed by a reload: drains */
+	int			 mark;		/* reload.c's, while it runs */
+	unsigned		 gen;		/* of its settings for workers */
 	TAILQ_ENTRY(pool)	 entry;
 };
 TAILQ_HEAD(pools, pool);
+
+/* Tasks named by the pools' tasks =, sorted (route.c). */
+struct route;
+struct routes {
+	struct route		*v;
+	unsigned		 n;
+	unsigned		 cap;
+};
 
 struct ipcd {
 	struct event_base	*base;
@@ -148,6 +163,8 @@ struct ipcd {
 	struct uidtab		 conns;		/* open connections per uid */
 
 	struct pools		 pools;
+	struct pool		*builtin;	/* NULL if turned off */
+	struct routes		 routes;
 	int			 announced;	/* said READY once */
 	struct waiter		 waiters[WAITERS_MAX];
 	unsigned		 nwaiters;
@@ -168,8 +185,10 @@ void	 master_client_gone(struct ipcd *, struct client *);
 void	 master_stop(struct ipcd *);
 void	 master_shutdown(struct ipcd *);
 void	 master_fail_all(struct ipcd *);
-struct pool *master_pool(struct ipcd *);
-void	 master_status(struct pool *, struct ipc_status *);
+void	 master_status_size(struct ipcd *, const struct pool *, uint32_t *,
+	    uint32_t *);
+void	 master_status(struct ipcd *, const struct pool *,
+	    struct ipc_status *);
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);
 void	 master_answer_waiters(struct ipcd *, enum ipc_err);
@@ -179,6 +198,15 @@ void	 master_job_fail(struct pool *, struct job *, enum ipc_err,
 void	 master_check_drained(struct ipcd *);
 void	 master_reap(struct ipcd *);
 void	 master_free(struct ipcd *);
+void	 master_retire_pools(struct ipcd *);
+struct pool *master_add_pool(struct ipcd *, const struct poolconf *);
+
+/* route.c: which pool a job goes to */
+int	 route_build(struct ipcd *);
+void	 route_free(struct ipcd *);
+struct pool *route_pool(struct ipcd *, const char *, size_t);
+struct pool *route_job(struct ipcd *, const struct ipc_msg *, enum ipc_err *,
+	    char *, size_t);
 
 /* hold.c: the jobs a worker holds, when each starts, the worker's window */
 void	 hold_add(struct pool *, struct worker *, struct job *, uint64_t);
@@ -202,7 +230,7 @@ int	 master_reload(struct ipcd *, char *, size_t);
 
 /* pool.c: one pool and its workers' processes */
 struct pool *pool_new(struct ipcd *, const struct poolconf *);
-int	 pool_start(struct pool *);
+void	 pool_start(struct pool *);
 int	 pool_spawn(struct pool *, struct worker *);
 void	 pool_set_state(struct worker *, enum worker_state);
 const char *pool_state_name(enum worker_state);
@@ -218,6 +246,9 @@ int	 pool_recycle(struct worker *, const char *);
 uint64_t pool_worker_rss(const struct worker *);
 uint64_t pool_worker_age_ms(const struct worker *, const struct timespec *);
 void	 pool_free(struct pool *);
+void	 pool_renew(struct pool *);
+void	 pool_renew_next(struct pool *);
+int	 pool_idle(const struct pool *);
 
 /* sd.c */
 void	 sd_start(struct ipcd *);
@@ -253,11 +284,18 @@ int	 privs_drop(const struct poolconf *);
 
 /* proc.c */
 pid_t	 proc_spawn(const struct pool *, int *,
-	    void (*)(int, const struct pool *));
+	    void (*)(int, const struct pool *), int *);
 int	 proc_reap(pid_t *, int *);
 const char *proc_exit_text(int, char *, size_t);
 
-/* worker.c */
+/* worker.c: the built-in worker; program.c: a worker program */
 void	 worker_main(int, const struct pool *);
+void	 program_main(int, const struct pool *);
+int	 program_check(const struct poolconf *, char *, size_t);
+
+/* outlog.c: a worker program's output and error, into the log */
+struct outlog *outlog_new(struct event_base *, int, int, const char *,
+	    pid_t);
+void	 outlog_free(struct outlog *);
 
 #endif

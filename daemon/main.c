@@ -107,6 +107,24 @@ load_config(struct ipcd *ix, const struct options *o)
 	ix->socket_arg = o->socket;
 }
 
+/* -n: every pool's program can be run, as its workers would find it. */
+static void
+check_programs(const struct config *c, const char *path)
+{
+	char		 err[CONFIG_ERR_MAX];
+	unsigned	 i;
+	int		 bad = 0;
+
+	for (i = 0; i < c->npools; i++)
+		if (program_check(&c->pools[i], err, sizeof(err)) == -1) {
+			fprintf(stderr, "ipcd: %s:%d: pool %s: %s\n", path,
+			    c->pools[i].line, c->pools[i].name, err);
+			bad = 1;
+		}
+	if (bad)
+		exit(1);
+}
+
 /*
  * -d: the parent waits until the child says it is ready (sd_state) and
  * exits 0, or exits with the child's status if it ended first; the child
@@ -233,6 +251,7 @@ main(int argc, char **argv)
 	log_init("ipcd", LOG_INFO);
 	load_config(&ix, &o);
 	if (o.check) {
+		check_programs(&ix.conf, o.conf);
 		printf("%s: configuration OK\n", o.conf);
 		return 0;
 	}

@@ -122,21 +122,20 @@ enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 	c->queued++;
 }
 
-/* The pool a job goes to. */
-struct pool *
-master_pool(struct ipcd *ix)
-{
-	return TAILQ_FIRST(&ix->pools);
-}
-
 void
 master_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	struct pool	*pool = master_pool(ix);
+	struct pool	*pool;
+	enum ipc_err	 e;
+	char		 why[160];
 
 	if (ix->stopping) {
 		client_reply_error(c, 1, m->id, IPC_E_SHUTTING_DOWN,
 		    "ipcd is shutting down");
+		return;
+	}
+	if ((pool = route_job(ix, m, &e, why, sizeof(why))) == NULL) {
+		client_reply_error(c, 1, m->id, e, "%s", why);
 		return;
 	}
 	if (pool->queue.live == 0 && pool->jobs.waiting == 0 &&
@@ -260,8 +259,9 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 	uint32_t	 max;
 
 	if (job == NULL || job->worker != (int)w->slot) {
-		log_warnx("worker %u (pid %ld): reply for unknown job %llu",
-		    w->slot, (long)w->pid, (unsigned long long)m->id);
+		log_warnx("pool %s worker %u (pid %ld): reply for unknown job "
+		    "%llu", w->pool->name, w->slot, (long)w->pid,
+		    (unsigned long long)m->id);
 		return;
 	}
 	c = job->client;
@@ -312,11 +312,15 @@ static void
 worker_ready(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
 	if (w->state != W_STARTING || m->pid != (uint64_t)w->pid) {
-		log_warnx("worker %u (pid %ld): unexpected READY (pid %llu)",
-		    w->slot, (long)w->pid, (unsigned long long)m->pid);
+		log_warnx("pool %s worker %u (pid %ld): unexpected READY (pid "
+		    "%llu)", w->pool->name, w->slot, (long)w->pid,
+		    (unsigned long long)m->pid);
 		return;
 	}
 	pool_set_state(w, W_READY);
+	if (w->ev_start != NULL)
+		evtimer_del(w->ev_start);
+	pool_renew_next(pool);
 	announce(pool->ix);
 	master_settle(pool->ix);
 }
@@ -326,6 +330,7 @@ worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 {
 	struct worker	*w = arg;
 	struct pool	*pool = w->pool;
+	struct ipcd	*ix = pool->ix;
 
 	(void)p;
 	if (m->type == IPC_T_READY)
@@ -333,7 +338,9 @@ worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 	else
 		job_done(pool, w, m);
 	master_pump(pool);
-	master_check_drained(pool->ix);
+	if (pool->gone)		/* its workers are still here: no free */
+		master_retire_pools(ix);
+	master_check_drained(ix);
 }
 
 static void
@@ -344,8 +351,9 @@ worker_bad(struct peer *p, enum ipc_err e, const char *why,
 
 	(void)p;
 	(void)m;
-	log_warnx("worker %u (pid %ld): %s from worker: %s%s", w->slot,
-	    (long)w->pid, proto_err_name(e), why, fatal ? "; closing" : "");
+	log_warnx("pool %s worker %u (pid %ld): %s from worker: %s%s",
+	    w->pool->name, w->slot, (long)w->pid, proto_err_name(e), why,
+	    fatal ? "; closing" : "");
 }
 
 /*
@@ -363,8 +371,8 @@ worker_gone(struct peer *p, const char *why, void *arg)
 	if (w->pid <= 0)	/* being reaped */
 		return;
 	if (!pool->ix->stopping && !w->asked)
-		log_warnx("worker %u (pid %ld): channel %s", w->slot,
-		    (long)w->pid, why);
+		log_warnx("pool %s worker %u (pid %ld): channel %s",
+		    w->pool->name, w->slot, (long)w->pid, why);
 	pool_stop_worker(w, SIGTERM);
 	master_pump(pool);
 	master_check_drained(pool->ix);
@@ -387,7 +395,10 @@ master_client_gone(struct ipcd *ix, struct client *c)
 	}
 }
 
-/* Answer RELOAD and SCALE once every pool has its size; -1 if too many wait. */
+/*
+ * Answer RELOAD and SCALE once every pool has its size, or cannot start a
+ * worker at all (STATUS says it is degraded); -1 if too many wait.
+ */
 int
 master_wait_settled(struct ipcd *ix, struct client *c, uint64_t id)
 {
@@ -421,6 +432,13 @@ master_answer_waiters(struct ipcd *ix, enum ipc_err e)
 	ix->nwaiters = 0;
 }
 
+/* No worker of the pool could start: it will not settle by waiting. */
+static int
+pool_failing(const struct pool *pool)
+{
+	return supervise_degraded(pool) && pool->nready == 0;
+}
+
 void
 master_settle(struct ipcd *ix)
 {
@@ -429,7 +447,7 @@ master_settle(struct ipcd *ix)
 	if (ix->nwaiters == 0)
 		return;
 	TAILQ_FOREACH(pool, &ix->pools, entry)
-		if (!pool_settled(pool))
+		if (!pool_settled(pool) && (pool->gone || !pool_failing(pool)))
 			return;
 	master_answer_waiters(ix, IPC_E_NONE);
 }
@@ -442,6 +460,7 @@ worker_status(const struct worker *w, const struct timespec *now,
 			    (uint64_t)now->tv_nsec;
 
 	memset(ws, 0, sizeof(*ws));
+	ws->pool = proto_str(w->pool->name);
 	ws->state = proto_str(pool_state_name(w->state));
 	ws->jobs = w->ss.jobs;
 	ws->window = w->ss.window;
@@ -455,30 +474,82 @@ worker_status(const struct worker *w, const struct timespec *now,
 	ws->age_ms = pool_worker_age_ms(w, now);
 }
 
-/* The pool's state for a STATUS reply; ws has room for every worker. */
-void
-master_status(struct pool *pool, struct ipc_status *st)
+static const char *const protocol_names[] = {
+	[POOL_BUILTIN] = "builtin", [POOL_IPCD] = "ipcd", [POOL_NODE] = "node"
+};
+
+static void
+pool_status(const struct pool *pool, struct ipc_pool_status *ps)
 {
+	memset(ps, 0, sizeof(*ps));
+	ps->name = proto_str(pool->name);
+	ps->protocol = proto_str(protocol_names[pool->conf.protocol]);
+	ps->command = proto_str(pool->conf.command);
+	ps->size = pool->nworkers;
+	ps->ready = pool->nready;
+	ps->queue = pool->queue.live;
+	ps->queue_limit = pool->conf.queue_limit;
+	ps->done = pool->done;
+	ps->failed = pool->failed;
+	ps->timed_out = pool->timed_out;
+	ps->retried = pool->retried;
+	ps->deaths = pool->deaths;
+	ps->degraded = supervise_degraded(pool);
+}
+
+/* Add one pool to the sums of a STATUS reply. */
+static void
+status_add(struct ipc_status *st, const struct ipc_pool_status *ps)
+{
+	st->queue += ps->queue;
+	st->queue_limit += ps->queue_limit;
+	st->done += ps->done;
+	st->failed += ps->failed;
+	st->timed_out += ps->timed_out;
+	st->retried += ps->retried;
+	st->deaths += ps->deaths;
+	st->degraded |= ps->degraded;
+}
+
+/* Workers and pools that a STATUS reply for one pool (or all) holds. */
+void
+master_status_size(struct ipcd *ix, const struct pool *one, uint32_t *nw,
+    uint32_t *np)
+{
+	const struct pool *pool;
+
+	*nw = *np = 0;
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		if (one == NULL || pool == one) {
+			*nw += pool->nslots;
+			(*np)++;
+		}
+}
+
+/* The state for a STATUS reply, of one pool or all; st has the room. */
+void
+master_status(struct ipcd *ix, const struct pool *one, struct ipc_status *st)
+{
+	const struct pool *pool;
 	struct timespec	 now;
 	unsigned	 i;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	st->pid = (uint64_t)getpid();
 	st->version = proto_str(PACKAGE_VERSION);
-	st->uptime_ms = (uint64_t)(now.tv_sec - pool->ix->started.tv_sec) *
-	    1000 + (now.tv_nsec - pool->ix->started.tv_nsec) / 1000000;
-	st->queue = pool->queue.live;
-	st->queue_limit = pool->conf.queue_limit;
-	st->done = pool->done;
-	st->failed = pool->failed;
-	st->timed_out = pool->timed_out;
-	st->retried = pool->retried;
-	st->deaths = pool->deaths;
-	st->degraded = supervise_degraded(pool);
-	st->clients = pool->ix->nclients;
-	st->nworkers = pool->nslots;
-	for (i = 0; i < pool->nslots; i++)
-		worker_status(&pool->workers[i], &now, &st->workers[i]);
+	st->uptime_ms = (uint64_t)(now.tv_sec - ix->started.tv_sec) * 1000 +
+	    (now.tv_nsec - ix->started.tv_nsec) / 1000000;
+	st->clients = ix->nclients;
+	st->nworkers = st->npools = 0;
+	TAILQ_FOREACH(pool, &ix->pools, entry) {
+		if (one != NULL && pool != one)
+			continue;
+		pool_status(pool, &st->pools[st->npools]);
+		status_add(st, &st->pools[st->npools++]);
+		for (i = 0; i < pool->nslots; i++)
+			worker_status(&pool->workers[i], &now,
+			    &st->workers[st->nworkers++]);
+	}
 }
 
 /* SIGCHLD: collect dead workers, deliver what they wrote, replace them. */
@@ -493,21 +564,64 @@ master_reap(struct ipcd *ix)
 		TAILQ_FOREACH(pool, &ix->pools, entry)
 			if (pool_reaped(pool, pid, status))
 				break;
+	master_retire_pools(ix);
 	master_check_drained(ix);
 	master_settle(ix);
 }
 
-/* The built-in pool, with the settings of [ipcd]. */
-int
-master_start(struct ipcd *ix)
+/* A pool with these settings, started, at the end of the list. */
+struct pool *
+master_add_pool(struct ipcd *ix, const struct poolconf *pc)
 {
 	struct pool	*pool;
 
-	TAILQ_INIT(&ix->pools);
-	if ((pool = pool_new(ix, &ix->conf.pool)) == NULL)
-		return -1;
+	if ((pool = pool_new(ix, pc)) == NULL)
+		return NULL;
 	TAILQ_INSERT_TAIL(&ix->pools, pool, entry);
-	return pool_start(pool);
+	pool_start(pool);
+	return pool;
+}
+
+/* The built-in pool, with the settings of [ipcd], then each [pool NAME]. */
+int
+master_start(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	TAILQ_INIT(&ix->pools);
+	if (ix->conf.builtin &&
+	    (ix->builtin = master_add_pool(ix, &ix->conf.pool)) == NULL)
+		return -1;
+	for (i = 0; i < ix->conf.npools; i++)
+		if (master_add_pool(ix, &ix->conf.pools[i]) == NULL)
+			return -1;
+	return route_build(ix);
+}
+
+/*
+ * Pools removed by a reload: once one has no job left its workers go, and
+ * once they are gone, so is the pool.  May free the pool it is called for.
+ */
+void
+master_retire_pools(struct ipcd *ix)
+{
+	struct pool	*pool, *next;
+
+	for (pool = TAILQ_FIRST(&ix->pools); pool != NULL; pool = next) {
+		next = TAILQ_NEXT(pool, entry);
+		if (!pool->gone || !pool_idle(pool))
+			continue;
+		if (pool->nworkers > 0) {
+			pool->nworkers = 0;
+			pool_close(pool);
+		}
+		if (pool_all_reaped(pool)) {
+			log_info("pool %s: gone", pool->name);
+			TAILQ_REMOVE(&ix->pools, pool, entry);
+			pool_free(pool);
+		}
+	}
+	master_settle(ix);
 }
 
 /* Every pool goes, with what is left of it. */
@@ -520,4 +634,5 @@ master_free(struct ipcd *ix)
 		TAILQ_REMOVE(&ix->pools, pool, entry);
 		pool_free(pool);
 	}
+	route_free(ix);
 }

@@ -33,8 +33,8 @@ pool_state_name(enum worker_state s)
 void
 pool_set_state(struct worker *w, enum worker_state s)
 {
-	log_debug("worker %u (pid %ld): %s -> %s", w->slot, (long)w->pid,
-	    worker_states[w->state], worker_states[s]);
+	log_debug("pool %s worker %u (pid %ld): %s -> %s", w->pool->name,
+	    w->slot, (long)w->pid, worker_states[w->state], worker_states[s]);
 	if (w->state == W_READY)
 		w->pool->nready--;
 	if (s == W_READY)
@@ -43,20 +43,76 @@ pool_set_state(struct worker *w, enum worker_state s)
 	w->ss.open = s == W_READY;
 }
 
+/* A program's output and error, read by the master into its log. */
+static void
+capture_output(struct pool *pool, struct worker *w, const int out[2])
+{
+	int	 i;
+
+	for (i = 0; i < 2; i++) {
+		outlog_free(w->out[i]);
+		w->out[i] = outlog_new(pool->ix->base, out[i], i, pool->name,
+		    w->pid);
+		if (w->out[i] == NULL) {
+			log_warnx("pool %s worker %ld: out of memory for its "
+			    "output; it is lost", pool->name, (long)w->pid);
+			close(out[i]);
+		}
+	}
+}
+
+static void
+start_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker	*w = arg;
+
+	(void)fd;
+	(void)what;
+	if (w->state != W_STARTING)
+		return;
+	log_warnx("pool %s worker %u (pid %ld) did not say READY within %u "
+	    "ms; stopping it", w->pool->name, w->slot, (long)w->pid,
+	    w->pool->conf.start_timeout);
+	pool_stop_worker(w, SIGTERM);
+	peer_flush_all(&w->pool->ix->pb);
+}
+
+/* A worker that does not say READY in time is stopped (0: no limit). */
+static void
+start_timer(struct pool *pool, struct worker *w)
+{
+	unsigned	 ms = pool->conf.start_timeout;
+	struct timeval	 tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (ms == 0)
+		return;
+	if (w->ev_start == NULL)
+		w->ev_start = evtimer_new(pool->ix->base, start_due, w);
+	if (w->ev_start != NULL)
+		evtimer_add(w->ev_start, &tv);
+}
+
 int
 pool_spawn(struct pool *pool, struct worker *w)
 {
+	int	 builtin = pool->conf.protocol == POOL_BUILTIN;
 	pid_t	 pid;
-	int	 fd;
+	int	 fd, out[2];
 
-	if ((pid = proc_spawn(pool, &fd, worker_main)) == -1) {
-		log_warn("worker %u: cannot start", w->slot);
+	if ((pid = proc_spawn(pool, &fd, builtin ? worker_main : program_main,
+	    builtin ? NULL : out)) == -1) {
+		log_warn("pool %s worker %u: cannot start", pool->name,
+		    w->slot);
 		return -1;
 	}
 	w->pid = pid;
+	w->gen = pool->gen;
+	if (!builtin)
+		capture_output(pool, w, out);
 	sched_slot_restart(&w->ss);
 	joblist_init(&w->held);
-	w->inorder = 1;		/* the built-in worker runs one job at a time */
+	/* the built-in worker runs one job at a time; a program if it says so */
+	w->inorder = builtin || pool->conf.in_order;
 	w->life_done = 0;
 	w->asked = 0;
 	w->recycle = 0;
@@ -64,13 +120,15 @@ pool_spawn(struct pool *pool, struct worker *w)
 	w->peer = peer_new(&pool->ix->pb, fd, IPC_DIR_FROM_WORKER,
 	    pool->ix->conf.max_message, &master_worker_ops, w);
 	if (w->peer == NULL) {
-		log_warnx("worker %u: out of memory for its channel", w->slot);
+		log_warnx("pool %s worker %u: out of memory for its channel",
+		    pool->name, w->slot);
 		close(fd);
 		kill(pid, SIGKILL);
 		pool_set_state(w, W_EXITING);
 		return -1;
 	}
 	pool_set_state(w, W_STARTING);
+	start_timer(pool, w);
 	return 0;
 }
 
@@ -143,8 +201,8 @@ respawn_later(struct pool *pool, struct worker *w)
 		return;
 	}
 	if (!evtimer_pending(pool->ev_respawn, NULL))
-		log_warnx("workers are dying young: next start in %u ms",
-		    pool->backoff_ms);
+		log_warnx("pool %s: workers are dying young: next start in "
+		    "%u ms", pool->name, pool->backoff_ms);
 	respawn_arm(pool);
 }
 
@@ -171,7 +229,8 @@ pool_new(struct ipcd *ix, const struct poolconf *conf)
 	return pool;
 }
 
-int
+/* Start its workers; those that cannot start are tried again later. */
+void
 pool_start(struct pool *pool)
 {
 	struct worker	*w;
@@ -183,10 +242,8 @@ pool_start(struct pool *pool)
 		w->pool = pool;
 		w->slot = i;
 		sched_slot_init(&w->ss, 0, pool->conf.worker_window);
-		if (pool_spawn(pool, w) == -1)
-			return -1;
 	}
-	return 0;
+	respawn_fill(pool);
 }
 
 static struct worker *
@@ -216,12 +273,14 @@ static void
 reaped_log(struct pool *pool, struct worker *w, pid_t pid, const char *text)
 {
 	if (w->asked || pool->ix->stopping || w->slot >= pool->nworkers) {
-		log_info("worker %u (pid %ld) %s", w->slot, (long)pid, text);
+		log_info("pool %s worker %u (pid %ld) %s", pool->name,
+		    w->slot, (long)pid, text);
 		return;
 	}
 	pool->deaths++;
-	log_warnx("worker %u (pid %ld) %s, holding %u job%s", w->slot,
-	    (long)pid, text, w->ss.jobs, w->ss.jobs == 1 ? "" : "s");
+	log_warnx("pool %s worker %u (pid %ld) %s, holding %u job%s",
+	    pool->name, w->slot, (long)pid, text, w->ss.jobs,
+	    w->ss.jobs == 1 ? "" : "s");
 }
 
 /* One worker is gone: deliver what it wrote, then see to its jobs. */
@@ -239,6 +298,9 @@ reaped(struct pool *pool, struct worker *w, pid_t pid, int status)
 	if (w->peer != NULL)
 		peer_close(w->peer);
 	w->peer = NULL;
+	outlog_free(w->out[0]);
+	outlog_free(w->out[1]);
+	w->out[0] = w->out[1] = NULL;
 	proc_exit_text(status, text, sizeof(text));
 	reaped_log(pool, w, pid, text);
 	pool_set_state(w, W_EMPTY);
@@ -285,8 +347,8 @@ kill_due_one(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (w->pid <= 0 || w->state != W_EXITING)
 		return;
-	log_warnx("worker %u (pid %ld) did not exit; killing it", w->slot,
-	    (long)w->pid);
+	log_warnx("pool %s worker %u (pid %ld) did not exit; killing it",
+	    w->pool->name, w->slot, (long)w->pid);
 	kill(w->pid, SIGKILL);
 }
 
@@ -336,8 +398,8 @@ pool_recycle(struct worker *w, const char *why)
 		return 0;
 	if (pool->nworkers > 1 && pool->nready < 2)
 		return 0;
-	log_info("worker %u (pid %ld) %s: replacing it", w->slot,
-	    (long)w->pid, why);
+	log_info("pool %s worker %u (pid %ld) %s: replacing it",
+	    w->pool->name, w->slot, (long)w->pid, why);
 	w->recycle = 1;
 	pool_set_state(w, W_RETIRING);
 	pool_retire_if_idle(w);
@@ -407,7 +469,8 @@ pool_resize(struct pool *pool, unsigned n)
 	uint64_t	 svc = pool_svc_ns(pool);
 	unsigned	 i;
 
-	log_notice("pool: %u workers (was %u)", n, pool->nworkers);
+	log_notice("pool %s: %u workers (was %u)", pool->name, n,
+	    pool->nworkers);
 	pool->nworkers = n;
 	for (i = 0; i < n; i++) {
 		w = &pool->workers[i];
@@ -437,8 +500,11 @@ pool_settled(const struct pool *pool)
 {
 	unsigned	 i;
 
-	if (pool->nslots != pool->nworkers)
+	if (pool->gone || pool->nslots != pool->nworkers)
 		return 0;
+	for (i = 0; i < pool->nworkers; i++)
+		if (pool->workers[i].gen != pool->gen)
+			return 0;
 	for (i = 0; i < pool->nworkers; i++)
 		if (pool->workers[i].state != W_READY)
 			return 0;
@@ -455,8 +521,8 @@ kill_due(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	for (i = 0; i < pool->nslots; i++)
 		if (pool->workers[i].pid > 0) {
-			log_warnx("worker %u (pid %ld) did not exit; killing it",
-			    i, (long)pool->workers[i].pid);
+			log_warnx("pool %s worker %u (pid %ld) did not exit; killing it",
+			    pool->name, i, (long)pool->workers[i].pid);
 			kill(pool->workers[i].pid, SIGKILL);
 		}
 }
@@ -486,15 +552,55 @@ pool_close(struct pool *pool)
 		evtimer_add(pool->ev_kill, &tv);
 }
 
+/* No job running or waiting. */
+int
+pool_idle(const struct pool *pool)
+{
+	return pool->jobs.running == 0 && pool->queue.live == 0;
+}
+
+/*
+ * Replace the next worker that runs older settings than the pool's, when
+ * that leaves the pool a ready worker (pool_recycle); each replacement's
+ * READY calls this again, so they go one at a time.
+ */
+void
+pool_renew_next(struct pool *pool)
+{
+	struct worker	*w;
+	unsigned	 i;
+
+	for (i = 0; i < pool->nworkers; i++) {
+		w = &pool->workers[i];
+		if (w->gen == pool->gen || w->state != W_READY)
+			continue;
+		pool_recycle(w, "runs older settings");
+		return;
+	}
+}
+
+/* What the workers run has changed: every worker is to be replaced. */
+void
+pool_renew(struct pool *pool)
+{
+	pool->gen++;
+	pool_renew_next(pool);
+}
+
 void
 pool_free(struct pool *pool)
 {
 	unsigned	 i;
 
 	if (pool->workers != NULL)
-		for (i = 0; i < WORKERS_MAX; i++)
+		for (i = 0; i < WORKERS_MAX; i++) {
 			if (pool->workers[i].ev_kill != NULL)
 				event_free(pool->workers[i].ev_kill);
+			if (pool->workers[i].ev_start != NULL)
+				event_free(pool->workers[i].ev_start);
+			outlog_free(pool->workers[i].out[0]);
+			outlog_free(pool->workers[i].out[1]);
+		}
 	if (pool->ev_respawn != NULL)
 		event_free(pool->ev_respawn);
 	if (pool->ev_kill != NULL)

@@ -46,8 +46,27 @@ close_above_channel(void)
 		(void)close((int)fd);
 }
 
+/*
+ * A program's standard output and error go to the master's pipes (out:
+ * the write ends, or -1 to keep the master's), its input is /dev/null.
+ */
+static int
+child_stdio(const int out[2])
+{
+	int	 fd;
+
+	if (out[0] == -1)
+		return 0;
+	if ((fd = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(fd, STDIN_FILENO) == -1 ||
+	    dup2(out[0], STDOUT_FILENO) == -1 ||
+	    dup2(out[1], STDERR_FILENO) == -1)
+		return -1;
+	return 0;
+}
+
 static void __attribute__((noreturn))
-proc_child(const struct pool *pool, pid_t parent, int fd,
+proc_child(const struct pool *pool, pid_t parent, int fd, const int out[2],
     void (*fn)(int, const struct pool *))
 {
 	sigset_t	 none;
@@ -61,6 +80,8 @@ proc_child(const struct pool *pool, pid_t parent, int fd,
 		_exit(1);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (child_stdio(out) == -1)
+		_exit(1);
 	if (fd != IPC_CHANNEL_FD) {
 		if (dup2(fd, IPC_CHANNEL_FD) == -1)
 			_exit(1);
@@ -78,30 +99,76 @@ proc_child(const struct pool *pool, pid_t parent, int fd,
 	_exit(0);
 }
 
-/* Fork a child running fn on its channel; the master's end goes to *fdp. */
+/* Pipes for a program's output and error: read ends in rd, write in wr. */
+static int
+out_pipes(int rd[2], int wr[2])
+{
+	int	 a[2], b[2];
+
+	if (pipe2(a, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	if (pipe2(b, O_CLOEXEC | O_NONBLOCK) == -1) {
+		close(a[0]);
+		close(a[1]);
+		return -1;
+	}
+	rd[0] = a[0];
+	wr[0] = a[1];
+	rd[1] = b[0];
+	wr[1] = b[1];
+	return 0;
+}
+
+static void
+close_pair(int fd[2])
+{
+	if (fd[0] != -1)
+		close(fd[0]);
+	if (fd[1] != -1)
+		close(fd[1]);
+}
+
+/*
+ * Fork a child running fn on its channel; the master's end goes to *fdp.
+ * With out non-NULL, the child's output and error come to the master on
+ * out[0] and out[1] (non-blocking).
+ */
 pid_t
 proc_spawn(const struct pool *pool, int *fdp,
-    void (*fn)(int, const struct pool *))
+    void (*fn)(int, const struct pool *), int *out)
 {
 	pid_t	 pid, parent = getpid();
-	int	 sv[2];
+	int	 sv[2], rd[2] = { -1, -1 }, wr[2] = { -1, -1 };
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+	if (out != NULL && out_pipes(rd, wr) == -1)
 		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		close_pair(rd);
+		close_pair(wr);
+		return -1;
+	}
 	if ((pid = fork()) == -1) {
 		close(sv[0]);
 		close(sv[1]);
+		close_pair(rd);
+		close_pair(wr);
 		return -1;
 	}
 	if (pid == 0)
-		proc_child(pool, parent, sv[1], fn);
+		proc_child(pool, parent, sv[1], wr, fn);
 	close(sv[1]);
+	close_pair(wr);
 	if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) == -1) {
 		close(sv[0]);
+		close_pair(rd);
 		kill(pid, SIGKILL);
 		return -1;
 	}
 	*fdp = sv[0];
+	if (out != NULL) {
+		out[0] = rd[0];
+		out[1] = rd[1];
+	}
 	return pid;
 }
 

@@ -164,8 +164,8 @@ worker_overdue(struct pool *pool, struct worker *w, uint64_t now)
 		pool_retire_if_idle(w);
 		return;
 	}
-	log_warnx("worker %u (pid %ld): a job ran past its timeout; "
-	    "stopping the worker", w->slot, (long)w->pid);
+	log_warnx("pool %s worker %u (pid %ld): a job ran past its timeout; "
+	    "stopping the worker", w->pool->name, w->slot, (long)w->pid);
 	w->asked = 1;
 	pool_stop_worker(w, SIGTERM);
 	late_jobs(pool, w, now, 1);
@@ -236,7 +236,9 @@ recycle_due(struct pool *pool, struct worker *w, const struct timespec *now,
 	const struct poolconf *c = &pool->conf;
 	uint64_t	 rss;
 
-	if (c->max_jobs_per_worker != 0 &&
+	if (w->gen != pool->gen)
+		snprintf(why, len, "runs older settings");
+	else if (c->max_jobs_per_worker != 0 &&
 	    w->life_done >= c->max_jobs_per_worker)
 		snprintf(why, len, "answered %llu jobs",
 		    (unsigned long long)w->life_done);
@@ -260,8 +262,8 @@ supervise_healthy(struct pool *pool)
 	if (pool->backoff_ms == 0)
 		return;
 	pool->backoff_ms = 0;
-	log_notice("pool healthy again: %u of %u workers ready", pool->nready,
-	    pool->nworkers);
+	log_notice("pool %s healthy again: %u of %u workers ready",
+	    pool->name, pool->nready, pool->nworkers);
 	sd_send_status(pool->ix);
 }
 

@@ -203,7 +203,8 @@ put_job(struct chaos *ch, struct conn *c, uint64_t id)
 	} else
 		msgpack_pack_uint64(&pk, k == K_SLEEP ? ch->o.sleep_ms : id);
 	return proto_put_submit(&c->out, IPC_MAX_MESSAGE_MAX, id,
-	    proto_str(names[k]), buf_head(&ch->data), buf_avail(&ch->data),
+	    proto_str(names[k]), proto_str(""), buf_head(&ch->data),
+	    buf_avail(&ch->data),
 	    k == K_SLEEP ? (int64_t)ch->o.timeout_ms : -1);
 }
 

@@ -145,6 +145,29 @@ worker_pids() {
 	ctl status --json | grep -o '"pid":[0-9]*,"state"' | grep -o '[0-9]*'
 }
 
+# wait_for DESCRIPTION COMMAND...: poll until COMMAND succeeds; fail fast
+# if ipcd died (the bound, STEP seconds of polls, only catches a hang)
+wait_for() {
+	_what=$1; shift
+	_i=0
+	until "$@"; do
+		kill -0 "$IPCD_PID" 2>/dev/null || bail "ipcd exited"
+		_i=$((_i + 1))
+		[ "$_i" -le $((STEP * 100)) ] || bail "timed out waiting: $_what"
+		sleep 0.01
+	done
+}
+
+# wait_log REGEX: poll the log until a line matches, for at most STEP s
+wait_log() {
+	_i=0
+	until grep -Eq -- "$1" "$LOG"; do
+		_i=$((_i + 1))
+		[ "$_i" -le $((STEP * 100)) ] || return 1
+		sleep 0.01
+	done
+}
+
 # json_field NAME: the first integer NAME in ipcctl status --json
 json_field() {
 	ctl status --json | grep -o "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2

@@ -51,7 +51,8 @@ main(int argc, char **argv)
 	data = buf_head(&d);
 	datalen = buf_avail(&d);
 	obj.via.u64 = 10;
-	proto_put_submit(&b, MAX, 1, proto_str("double"), data, datalen, -1);
+	proto_put_submit(&b, MAX, 1, proto_str("double"), proto_str(""), data,
+	    datalen, -1);
 	r |= save(argv[1], "submit", &b);
 	proto_put_request(&b, MAX, IPC_T_STATUS, 2);
 	r |= save(argv[1], "status", &b);
@@ -59,7 +60,7 @@ main(int argc, char **argv)
 	r |= save(argv[1], "ping", &b);
 	proto_put_request(&b, MAX, IPC_T_RELOAD, 4);
 	r |= save(argv[1], "reload", &b);
-	proto_put_scale(&b, MAX, 5, 3);
+	proto_put_scale(&b, MAX, 5, 3, proto_str(""));
 	r |= save(argv[1], "scale", &b);
 	proto_put_result(&b, MAX, 6, &obj);
 	r |= save(argv[1], "result", &b);
@@ -72,7 +73,8 @@ main(int argc, char **argv)
 	proto_put_ready(&b, MAX, 4242);
 	r |= save(argv[1], "ready", &b);
 	proto_put_request(&b, MAX, IPC_T_PING, 1);
-	proto_put_submit(&b, MAX, 2, proto_str("echo"), data, datalen, 250);
+	proto_put_submit(&b, MAX, 2, proto_str("echo"), proto_str(""), data,
+	    datalen, 250);
 	r |= save(argv[1], "pipelined", &b);
 	buf_free(&b);
 	buf_free(&d);

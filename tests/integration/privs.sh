@@ -36,15 +36,6 @@ caps_of() { echo "$(status_of "$1" CapPrm) $(status_of "$1" CapEff)"; }
 # four ID: real, effective, saved and file-system ids all ID
 four() { echo "$1 $1 $1 $1"; }
 
-# wait_log REGEX: poll the log until a line matches, for at most STEP s
-wait_log() {
-	_i=0
-	until grep -Eq -- "$1" "$LOG"; do
-		_i=$((_i + 1))
-		[ "$_i" -le $((STEP * 100)) ] || return 1
-		sleep 0.01
-	done
-}
 
 # start_as_nobody: run ipcd as nobody:nogroup, with no other group
 start_as_nobody() {

@@ -24,7 +24,7 @@ check "SIGHUP with workers = 1 shrinks it to 1" ready_is 1
 wait $bench
 is "a pipelining client lost no job through both" 0 $?
 is "no job failed" 0 "$(json_field failed)"
-like "the resize is logged" 'notice: pool: 1 workers \(was 5\)' "$(cat "$LOG")"
+like "the resize is logged" 'notice: pool builtin: 1 workers \(was 5\)' "$(cat "$LOG")"
 
 printf '[ipcd]\nsocket = %s\nworkers = zero\n' "$SOCK" > "$CONF"
 kill -HUP "$IPCD_PID"

@@ -11,7 +11,7 @@ like "status names the daemon and its pid" "^ipcd [0-9.]+, pid $IPCD_PID, up " \
     "$out"
 like "status counts the ready workers" 'workers 3 \(3 ready\)' "$out"
 is "status lists one line per worker" 3 \
-    "$(printf '%s\n' "$out" | grep -Ec '^ +[0-9]+ +[0-9]+  ready ')"
+    "$(printf '%s\n' "$out" | grep -Ec '^builtin +[0-9]+ +[0-9]+  ready ')"
 
 for i in 1 2 3 4 5 6; do ctl submit double "$i" >/dev/null; done
 ctl submit nosuchtask >/dev/null 2>&1

@@ -17,16 +17,6 @@ fi
 plan 19
 STEP=30		# seconds a ctl call may take: valgrind is slow
 
-wait_for() {		# wait_for DESCRIPTION COMMAND...
-	_what=$1; shift
-	_i=0
-	until "$@"; do
-		kill -0 "$IPCD_PID" 2>/dev/null || bail "ipcd exited"
-		_i=$((_i + 1))
-		[ "$_i" -le 1500 ] || bail "timed out waiting: $_what"
-		sleep 0.02
-	done
-}
 holding() { ctl status --json | grep -q "\"jobs\":$1,"; }
 idle() { ! ctl status --json | grep -q '"jobs":[1-9]'; }
 busy_pid() {

@@ -233,9 +233,9 @@ put(struct fx *f, enum kind k, uint32_t max)
 	switch (k) {
 	case K_SUBMIT:
 		return proto_put_submit(&f->b, max, 42, proto_str("echo"),
-		    f->dsb.data, f->dsb.size, -1);
+		    proto_str(""), f->dsb.data, f->dsb.size, -1);
 	case K_SUBMIT_NODATA:
-		return proto_put_submit(&f->b, max, 43, proto_str("noop"),
+		return proto_put_submit(&f->b, max, 43, proto_str("noop"), proto_str(""),
 		    NULL, 0, -1);
 	case K_STATUS:
 		return proto_put_request(&f->b, max, IPC_T_STATUS, 7);
@@ -372,21 +372,21 @@ submit_timeout(void **state)
 	struct fx	*f = *state;
 	size_t		 i;
 
-	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"), NULL,
-	    0, -1), 0);
+	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"),
+	    proto_str(""), NULL, 0, -1), 0);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 	assert_int_equal(f->m.has_timeout, 0);
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		f->b.off = f->b.len = 0;
 		assert_int_equal(proto_put_submit(&f->b, MAX, 1,
-		    proto_str("t"), NULL, 0, ok[i]), 0);
+		    proto_str("t"), proto_str(""), NULL, 0, ok[i]), 0);
 		assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 		assert_int_equal(f->m.has_timeout, 1);
 		assert_true(f->m.timeout == (uint32_t)ok[i]);
 	}
 	f->b.off = f->b.len = 0;
-	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"), NULL,
-	    0, (int64_t)UINT32_MAX + 1), 0);
+	assert_int_equal(proto_put_submit(&f->b, MAX, 1, proto_str("t"),
+	    proto_str(""), NULL, 0, (int64_t)UINT32_MAX + 1), 0);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_BAD_MESSAGE);
 	assert_non_null(strstr(f->why, "'timeout'"));
 	assert_int_equal(f->m.has_id, 1);
@@ -410,7 +410,7 @@ admin_round_trips(void **state)
 		    IPC_E_UNKNOWN_TYPE);
 	}
 	f->b.off = f->b.len = 0;
-	assert_int_equal(proto_put_scale(&f->b, MAX, 5, 3), 0);
+	assert_int_equal(proto_put_scale(&f->b, MAX, 5, 3, proto_str("")), 0);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 	assert_int_equal(f->m.type, IPC_T_SCALE);
 	assert_int_equal(f->m.count, 3);
@@ -432,7 +432,7 @@ submit_big_id(void **state)
 	struct fx	*f = *state;
 
 	assert_int_equal(proto_put_submit(&f->b, MAX, UINT64_MAX,
-	    proto_str("t"), NULL, 0, -1), 0);
+	    proto_str("t"), proto_str(""), NULL, 0, -1), 0);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 	assert_int_equal(f->m.has_id, 1);
 	assert_true(f->m.id == UINT64_MAX);
@@ -875,7 +875,7 @@ encoder_refuses_tiny_max(void **state)
 	assert_int_equal(proto_put_request(&f->b, 4, IPC_T_PING, 1), -1);
 	assert_int_equal(buf_avail(&f->b), 0);
 	assert_int_equal(proto_put_submit(&f->b, 1024, 1, proto_str("t"),
-	    NULL, 0, -1), 0);
+	    proto_str(""), NULL, 0, -1), 0);
 	assert_int_equal(proto_put_task(&f->b, 10, 1, proto_str("t"),
 	    &f->data), -1);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
