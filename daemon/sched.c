@@ -48,24 +48,44 @@ can_take(const struct sched_slot *s, uint64_t now)
 }
 
 /*
- * The worker that can start a job soonest: of those that can take one, the
- * one holding fewest, the first after the last chosen among equals; -1 if
- * none can take one.
+ * Has its oldest job run past twice its usual time (and SCHED_STALE_MIN_NS)?
+ * It may yet answer soon, but a worker that is surely working is better.
+ */
+int
+sched_stale(const struct sched_slot *s, uint64_t now)
+{
+	uint64_t	 limit = SCHED_STALE_FACTOR * s->svc_ns;
+
+	if (limit < SCHED_STALE_MIN_NS)
+		limit = SCHED_STALE_MIN_NS;
+	return s->jobs > 0 && now > s->head_ns && now - s->head_ns > limit;
+}
+
+/*
+ * The worker that can start a job soonest: of those that can take one, a
+ * worker whose oldest job is not stale before one whose is, then the one
+ * holding fewest, then the first after the last chosen; -1 if none can
+ * take one.
  */
 int
 sched_pick(struct sched *s, unsigned n, sched_at at, void *arg, uint64_t now)
 {
 	struct sched_slot *w;
 	unsigned	 i, k, best_jobs = 0;
-	int		 best = -1;
+	int		 best = -1, st, best_st = 0;
 
 	for (k = 0; k < n; k++) {
 		i = (s->next + k) % n;
 		w = at(arg, i);
-		if (!can_take(w, now) || (best != -1 && w->jobs >= best_jobs))
+		if (!can_take(w, now))
+			continue;
+		st = sched_stale(w, now);
+		if (best != -1 && (st > best_st ||
+		    (st == best_st && w->jobs >= best_jobs)))
 			continue;
 		best = (int)i;
 		best_jobs = w->jobs;
+		best_st = st;
 		if (best_jobs == 0)
 			break;
 	}

@@ -146,6 +146,53 @@ late_worker_gets_nothing(void **state)
 	assert_int_equal(give(&p), 0);
 }
 
+/*
+ * A worker whose oldest job has run past its usual time comes after one
+ * that is surely working, even one holding more jobs: a job sent behind
+ * a job that may turn out slow could wait for all of it.
+ */
+static void
+stale_worker_comes_last(void **state)
+{
+	struct pool	 p;
+	int		 i;
+
+	(void)state;
+	pool_init(&p, 2);
+	for (i = 0; i < 16; i++) {	/* both learn that jobs take 50 us */
+		assert_int_equal(give(&p), 0);
+		assert_int_equal(give(&p), 1);
+		answer(&p, 0, 50 * US);
+		answer(&p, 1, 50 * US);
+	}
+	assert_int_equal(give(&p), 0);	/* 0 starts a job ... */
+	p.now += 300 * US;		/* ... not answered after 300 us */
+	assert_true(sched_stale(&p.slot[0], p.now));
+	assert_false(sched_late(&p.slot[0], p.now));
+	for (i = 0; i < 5; i++)		/* 1 holds more, and still gets them */
+		assert_int_equal(give(&p), 1);
+	assert_int_equal(p.slot[0].jobs, 1);
+	p.slot[1].jobs = p.slot[1].window;	/* 1 is full: 0 may take one */
+	assert_int_equal(give(&p), 0);
+}
+
+/* Never stale within SCHED_STALE_MIN_NS, nor within 2 mean job times. */
+static void
+stale_threshold(void **state)
+{
+	struct sched_slot s;
+
+	(void)state;
+	sched_slot_init(&s, 1 * US, MAX);
+	assert_false(sched_stale(&s, 10 * MS));	/* idle */
+	sched_sent(&s, 0);
+	assert_false(sched_stale(&s, SCHED_STALE_MIN_NS));
+	assert_true(sched_stale(&s, SCHED_STALE_MIN_NS + 1));
+	s.svc_ns = 5 * MS;
+	assert_false(sched_stale(&s, 10 * MS));
+	assert_true(sched_stale(&s, 10 * MS + 1));
+}
+
 /* Never late within SCHED_LATE_MIN_NS, nor within 4 mean job times. */
 static void
 late_threshold(void **state)
@@ -374,6 +421,8 @@ main(void)
 		cmocka_unit_test(idle_beats_busy),
 		cmocka_unit_test(late_worker_gets_nothing),
 		cmocka_unit_test(late_threshold),
+		cmocka_unit_test(stale_worker_comes_last),
+		cmocka_unit_test(stale_threshold),
 		cmocka_unit_test(window_from_job_time),
 		cmocka_unit_test(window_shrinks_and_grows),
 		cmocka_unit_test(burst_after_slow_job),
