@@ -64,7 +64,7 @@ hold_answered(struct pool *pool, struct worker *w, struct job *job,
 			    now - job->started_ns : 0;
 	uint64_t	 head = hold_unlink(pool, w, job, now);
 
-	sched_answered(&w->ss, took, head, pool->conf.worker_window);
+	sched_answered(&w->ss, took, head, pool_window_max(w));
 }
 
 /* job leaves w unanswered (w died, or it is sent elsewhere or failed). */

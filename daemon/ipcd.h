@@ -47,6 +47,8 @@ struct worker {
 	struct event		*ev_start;	/* no READY in start_timeout */
 	struct outlog		*out[2];	/* a program's output, error */
 	unsigned		 gen;		/* its pool's gen when started */
+	int			 ids;		/* node: it echoes TASK ids */
+	int			 termed;	/* SIGTERM sent, SIGKILL next */
 };
 
 /* The process at the other end of a client connection. */
@@ -119,6 +121,8 @@ struct pool {
 	struct event		*ev_tick;	/* recycling and health, 1/s */
 	unsigned		 tick_first;
 	struct event		*ev_kill;	/* SIGKILL the lingering ones */
+	struct buf		 scratch;	/* a TASK being encoded */
+	msgpack_zone		 zone;		/* node.c's, for each TASK */
 
 	uint64_t		 done;
 	uint64_t		 failed;
@@ -198,6 +202,7 @@ void	 master_job_fail(struct pool *, struct job *, enum ipc_err,
 void	 master_check_drained(struct ipcd *);
 void	 master_reap(struct ipcd *);
 void	 master_free(struct ipcd *);
+void	 master_ready(struct worker *);
 void	 master_retire_pools(struct ipcd *);
 struct pool *master_add_pool(struct ipcd *, const struct poolconf *);
 
@@ -239,6 +244,8 @@ void	 pool_close(struct pool *);
 int	 pool_all_reaped(const struct pool *);
 void	 pool_resize(struct pool *, unsigned);
 void	 pool_set_window(struct pool *);
+unsigned pool_window_max(const struct worker *);
+void	 pool_window_changed(struct worker *);
 void	 pool_retire_if_idle(struct worker *);
 int	 pool_settled(const struct pool *);
 void	 pool_stop_worker(struct worker *, int);
@@ -292,6 +299,10 @@ const char *proc_exit_text(int, char *, size_t);
 void	 worker_main(int, const struct pool *);
 void	 program_main(int, const struct pool *);
 int	 program_check(const struct poolconf *, char *, size_t);
+
+/* node.c: Node's child_process channel (framing_node in peer.h) */
+int	 node_put_task(struct buf *, const uint8_t *, size_t, uint32_t,
+	    msgpack_zone *, enum ipc_err *, const char **);
 
 /* outlog.c: a worker program's output and error, into the log */
 struct outlog *outlog_new(struct event_base *, int, int, const char *,

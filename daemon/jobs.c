@@ -127,7 +127,7 @@ jobs_del(struct jobs *j, struct job *job)
 	}
 	job->worker = JOB_FREE;
 	job->client = NULL;
-	if (++job->gen == 0)
+	if (++job->gen > JOBS_GEN_MAX)
 		job->gen = 1;
 	job->task.off = job->task.len = 0;
 	buf_trim(&job->task, 1024);

@@ -19,6 +19,12 @@
 
 struct client;
 
+/*
+ * A generation has 21 bits, so that an id (generation << 32 | slot) is
+ * below 2^53: a JSON worker (Node's channel) carries it exactly.
+ */
+#define JOBS_GEN_MAX	((1u << 21) - 1)
+
 #define JOB_FREE	(-1)		/* job.worker: the slot is free */
 #define JOB_WAITING	(-2)		/* job.worker: waits to be sent again */
 

@@ -45,25 +45,58 @@ job_timeout(const struct pool *pool, const struct ipc_msg *m)
 	return m->has_timeout ? m->timeout : pool->conf.job_timeout;
 }
 
+static int
+client_alive(struct client *c)
+{
+	return c->peer != NULL;
+}
+
 /*
- * Encode the TASK into the worker's output and keep a copy in the job;
- * -1 with nothing sent if it does not fit in max_message or in memory.
+ * Encode the job's TASK frame, kept in the job for as long as it runs;
+ * -1 if it does not fit in max_message or in memory.
  */
 static int
-put_task(struct pool *pool, struct buf *out, struct job *job, uint64_t id,
+put_task(struct pool *pool, struct job *job, uint64_t id,
     const struct ipc_msg *m)
 {
-	size_t	 before = buf_avail(out);
+	struct buf	*b = &pool->scratch;
 
-	if (proto_put_task(out, pool->ix->conf.max_message, id, m->task,
+	b->off = b->len = 0;
+	if (proto_put_task(b, pool->ix->conf.max_message, id, m->task,
 	    &m->data) == -1)
 		return -1;
-	if (jobs_set_task(job, buf_head(out) + before,
-	    buf_avail(out) - before) == -1) {
-		out->len = out->off + before;
-		return -1;
-	}
-	return 0;
+	return jobs_set_task(job, buf_head(b), buf_avail(b));
+}
+
+/*
+ * Write the job's TASK to worker w, in its pool's protocol: 0, or -1 with
+ * *e and *why set (a node worker's JSON cannot carry every value).
+ */
+static int
+worker_send(struct pool *pool, struct worker *w, struct job *job,
+    enum ipc_err *e, const char **why)
+{
+	if (pool->conf.protocol == POOL_NODE)
+		return node_put_task(peer_out(w->peer), buf_head(&job->task),
+		    buf_avail(&job->task), pool->ix->conf.max_message,
+		    &pool->zone, e, why);
+	if (buf_append(peer_out(w->peer), buf_head(&job->task),
+	    buf_avail(&job->task)) == 0)
+		return 0;
+	*e = IPC_E_INTERNAL;
+	*why = "out of memory";
+	return -1;
+}
+
+/* A job that cannot go to a worker: answered and forgotten. */
+static void
+job_refuse(struct pool *pool, struct job *job, enum ipc_err e,
+    const char *why)
+{
+	if (client_alive(job->client))
+		client_reply_error(job->client, 1, job->cid, e, "%s", why);
+	pool->failed++;
+	jobs_del(&pool->jobs, job);
 }
 
 /* Hand a job straight to a worker; 0 if none can take it now. */
@@ -73,6 +106,8 @@ dispatch_now(struct pool *pool, struct client *c, const struct ipc_msg *m)
 	struct worker	*w;
 	struct job	*job;
 	uint64_t	 id, now = clock_ns();
+	enum ipc_err	 e;
+	const char	*why;
 	int		 i;
 
 	if ((i = pick_worker(pool, now)) == -1)
@@ -83,11 +118,15 @@ dispatch_now(struct pool *pool, struct client *c, const struct ipc_msg *m)
 		return 1;
 	}
 	job = jobs_get(&pool->jobs, id);
-	if (put_task(pool, peer_out(w->peer), job, id, m) == -1) {
+	if (put_task(pool, job, id, m) == -1) {
 		jobs_del(&pool->jobs, job);
 		client_reply_error(c, 1, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
 		    pool->ix->conf.max_message);
+		return 1;
+	}
+	if (worker_send(pool, w, job, &e, &why) == -1) {
+		job_refuse(pool, job, e, why);
 		return 1;
 	}
 	job->timeout = job_timeout(pool, m);
@@ -144,21 +183,24 @@ master_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	enqueue(pool, c, m);
 }
 
-static int
-client_alive(struct client *c)
-{
-	return c->peer != NULL;
-}
-
-/* Send a job, its frame kept in job->task, to worker i. */
+/*
+ * Send a job, its frame kept in job->task, to worker i: 0; 1 if it cannot
+ * go (it is answered and forgotten: unref its client); -1 if memory ran
+ * out, with nothing changed.
+ */
 static int
 send_job(struct pool *pool, struct job *job, int i, uint64_t now)
 {
 	struct worker	*w = &pool->workers[i];
+	enum ipc_err	 e;
+	const char	*why;
 
-	if (buf_append(peer_out(w->peer), buf_head(&job->task),
-	    buf_avail(&job->task)) == -1)
-		return -1;
+	if (worker_send(pool, w, job, &e, &why) == -1) {
+		if (e == IPC_E_INTERNAL)
+			return -1;
+		job_refuse(pool, job, e, why);
+		return 1;
+	}
 	jobs_assign(&pool->jobs, job, i);
 	hold_add(pool, w, job, now);
 	return 0;
@@ -170,16 +212,18 @@ pump_waiting(struct pool *pool, uint64_t now)
 {
 	struct client	*c;
 	struct job	*job;
-	int		 i;
+	int		 i, r;
 
 	while ((job = jobs_first_waiting(&pool->jobs)) != NULL) {
-		if (!client_alive(job->client)) {
-			c = job->client;
+		c = job->client;
+		if (!client_alive(c)) {
 			jobs_del(&pool->jobs, job);
 			client_unref(c);
 		} else if ((i = pick_worker(pool, now)) == -1 ||
-		    send_job(pool, job, i, now) == -1)
+		    (r = send_job(pool, job, i, now)) == -1)
 			break;
+		else if (r == 1)
+			client_unref(c);
 	}
 }
 
@@ -210,7 +254,7 @@ master_pump(struct pool *pool)
 	const uint8_t	*frame;
 	struct job	*job;
 	uint64_t	 now;
-	int		 i;
+	int		 i, r;
 
 	if (pool->jobs.waiting == 0 && pool->queue.live == 0)
 		return;
@@ -221,12 +265,14 @@ master_pump(struct pool *pool)
 		if ((i = pick_worker(pool, now)) == -1 ||
 		    (job = unqueue(pool, &e, frame, i)) == NULL)
 			break;
-		if (send_job(pool, job, i, now) == -1) {
+		if ((r = send_job(pool, job, i, now)) == -1) {
 			jobs_del(&pool->jobs, job);
 			break;
 		}
 		e.client->queued--;
 		queue_pop(&pool->queue);
+		if (r == 1)		/* answered: the queue's reference goes */
+			client_unref(e.client);
 	}
 }
 
@@ -251,10 +297,27 @@ master_job_fail(struct pool *pool, struct job *job, enum ipc_err err,
 	client_unref(c);
 }
 
+/*
+ * The job an answer is for: the one its id names, or for a node worker's
+ * answer without an id, the oldest job the worker holds (such a worker
+ * holds one at a time unless its pool says it answers in order).
+ */
+static struct job *
+answered_job(struct pool *pool, struct worker *w, const struct ipc_msg *m)
+{
+	if (!m->has_id)
+		return joblist_first(&pool->jobs, &w->held);
+	if (pool->conf.protocol == POOL_NODE && !w->ids) {
+		w->ids = 1;	/* it echoes ids: it may hold a window */
+		pool_window_changed(w);
+	}
+	return jobs_get(&pool->jobs, m->id);
+}
+
 static void
 job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
-	struct job	*job = jobs_get(&pool->jobs, m->id);
+	struct job	*job = answered_job(pool, w, m);
 	struct client	*c;
 	uint32_t	 max;
 
@@ -308,21 +371,29 @@ announce(struct ipcd *ix)
 	sd_state(ix, "READY");
 }
 
+/* A worker is ready: it takes jobs from now on. */
+void
+master_ready(struct worker *w)
+{
+	pool_set_state(w, W_READY);
+	if (w->ev_start != NULL)
+		evtimer_del(w->ev_start);
+	pool_renew_next(w->pool);
+	announce(w->pool->ix);
+	master_settle(w->pool->ix);
+}
+
 static void
 worker_ready(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
+	(void)pool;
 	if (w->state != W_STARTING || m->pid != (uint64_t)w->pid) {
 		log_warnx("pool %s worker %u (pid %ld): unexpected READY (pid "
 		    "%llu)", w->pool->name, w->slot, (long)w->pid,
 		    (unsigned long long)m->pid);
 		return;
 	}
-	pool_set_state(w, W_READY);
-	if (w->ev_start != NULL)
-		evtimer_del(w->ev_start);
-	pool_renew_next(pool);
-	announce(pool->ix);
-	master_settle(pool->ix);
+	master_ready(w);
 }
 
 static void

@@ -24,6 +24,7 @@ struct peer {
 	struct buf		 out;
 	msgpack_zone		 zone;
 	const struct peer_ops	*ops;
+	const struct framing	*framing;
 	void			*arg;
 	int			 busy;		/* inside one of our callbacks */
 	int			 dead;		/* closed while busy */
@@ -55,6 +56,7 @@ peer_new(struct peerbase *pb, int fd, unsigned dirs, uint32_t max,
 	p->dirs = dirs;
 	p->max = max;
 	p->ops = ops;
+	p->framing = &framing_ipcd;
 	p->arg = arg;
 	p->out_limit = SIZE_MAX;
 	if (!msgpack_zone_init(&p->zone, PEER_ZONE_CHUNK))
@@ -258,37 +260,65 @@ peer_on_write(evutil_socket_t fd, short what, void *arg)
 	peer_flush_all(pb);
 }
 
+/* ipcd's own framing: a length, then one MessagePack message. */
+static enum framing_result
+ipcd_next(const uint8_t *p, size_t n, uint32_t max, unsigned dirs,
+    msgpack_zone *z, struct ipc_msg *m, size_t *used, enum ipc_err *e,
+    const char **why)
+{
+	enum frame_status st;
+	uint32_t	 len;
+
+	if ((st = frame_parse(p, n, max, &len)) == FRAME_MORE)
+		return FRAMING_MORE;
+	if (st != FRAME_OK) {
+		*e = st == FRAME_TOO_LARGE ? IPC_E_TOO_LARGE : IPC_E_BAD_FRAME;
+		*why = frame_status_name(st);
+		return FRAMING_FATAL;
+	}
+	*used = FRAME_HDR + (size_t)len;
+	*e = proto_decode(p + FRAME_HDR, len, dirs, z, m, why);
+	return *e == IPC_E_NONE ? FRAMING_MSG : FRAMING_BAD;
+}
+
+const struct framing framing_ipcd = { ipcd_next };
+
+void
+peer_set_framing(struct peer *p, const struct framing *f)
+{
+	p->framing = f;
+}
+
 /*
- * Hand every whole frame in the input buffer to the owner.  Returns -1 after
- * a framing error, which the owner has been told of and which ends the peer.
+ * Hand every whole message in the input buffer to the owner.  Returns -1
+ * after a framing error, which the owner has been told of and which ends
+ * the peer.
  */
 static int
 peer_parse(struct peer *p)
 {
 	struct ipc_msg	 m;
-	enum frame_status st;
 	enum ipc_err	 e;
 	const char	*why;
-	uint32_t	 len;
+	size_t		 used;
 
 	while (!p->dead) {
-		st = frame_parse(buf_head(&p->in), buf_avail(&p->in), p->max,
-		    &len);
-		if (st == FRAME_MORE)
-			break;
-		if (st != FRAME_OK) {
-			p->ops->bad(p, st == FRAME_TOO_LARGE ? IPC_E_TOO_LARGE :
-			    IPC_E_BAD_FRAME, frame_status_name(st), NULL, 1,
-			    p->arg);
+		memset(&m, 0, sizeof(m));
+		switch (p->framing->next(buf_head(&p->in), buf_avail(&p->in),
+		    p->max, p->dirs, &p->zone, &m, &used, &e, &why)) {
+		case FRAMING_MORE:
+			return 0;
+		case FRAMING_FATAL:
+			p->ops->bad(p, e, why, NULL, 1, p->arg);
 			return -1;
-		}
-		e = proto_decode(buf_head(&p->in) + FRAME_HDR, len, p->dirs,
-		    &p->zone, &m, &why);
-		if (e == IPC_E_NONE)
+		case FRAMING_MSG:
 			p->ops->msg(p, &m, p->arg);
-		else
+			break;
+		case FRAMING_BAD:
 			p->ops->bad(p, e, why, &m, 0, p->arg);
-		buf_consume(&p->in, FRAME_HDR + (size_t)len);
+			break;
+		}
+		buf_consume(&p->in, used);
 		/* give back what a large or hostile value made the zone take */
 		msgpack_zone_clear(&p->zone);
 	}
@@ -302,7 +332,7 @@ read_need(const struct peer *p)
 	size_t	 avail = buf_avail(&p->in);
 	uint32_t len = 0;
 
-	if (avail >= FRAME_HDR &&
+	if (p->framing == &framing_ipcd && avail >= FRAME_HDR &&
 	    frame_parse(buf_head(&p->in), avail, p->max, &len) == FRAME_MORE &&
 	    FRAME_HDR + (size_t)len - avail > PEER_READ_CHUNK)
 		return FRAME_HDR + (size_t)len - avail;

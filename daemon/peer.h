@@ -26,6 +26,24 @@ struct peer_ops {
 	void	(*gone)(struct peer *, const char *, void *);
 };
 
+/*
+ * How a channel's bytes become messages: ipcd's frames (the default), or
+ * Node's JSON lines (node.c).  next() looks at the bytes not yet taken:
+ * FRAMING_MSG with m filled (and *used bytes taken), FRAMING_BAD for a
+ * message that is refused (*used taken; e and why say why), FRAMING_MORE,
+ * or FRAMING_FATAL for bytes that end the channel.
+ */
+enum framing_result {
+	FRAMING_MORE, FRAMING_MSG, FRAMING_BAD, FRAMING_FATAL
+};
+struct framing {
+	enum framing_result (*next)(const uint8_t *, size_t, uint32_t,
+			    unsigned, msgpack_zone *, struct ipc_msg *,
+			    size_t *, enum ipc_err *, const char **);
+};
+extern const struct framing framing_ipcd;
+extern const struct framing framing_node;
+
 struct peerbase {
 	struct event_base	*base;
 	TAILQ_HEAD(, peer)	 dirty;
@@ -36,6 +54,7 @@ void	 peer_flush_all(struct peerbase *);
 
 struct peer *peer_new(struct peerbase *, int, unsigned, uint32_t,
 	    const struct peer_ops *, void *);
+void	 peer_set_framing(struct peer *, const struct framing *);
 void	 peer_set_out_limit(struct peer *, size_t);
 void	 peer_set_out_max(struct peer *, const uint64_t *);
 size_t	 peer_overflow(const struct peer *);

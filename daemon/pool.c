@@ -117,6 +117,9 @@ pool_spawn(struct pool *pool, struct worker *w)
 	w->asked = 0;
 	w->recycle = 0;
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
+	w->ids = 0;
+	w->termed = 0;
+	pool_window_changed(w);
 	w->peer = peer_new(&pool->ix->pb, fd, IPC_DIR_FROM_WORKER,
 	    pool->ix->conf.max_message, &master_worker_ops, w);
 	if (w->peer == NULL) {
@@ -128,7 +131,12 @@ pool_spawn(struct pool *pool, struct worker *w)
 		return -1;
 	}
 	pool_set_state(w, W_STARTING);
-	start_timer(pool, w);
+	if (pool->conf.protocol == POOL_NODE) {
+		/* a node worker says nothing first: Node queues what comes */
+		peer_set_framing(w->peer, &framing_node);
+		master_ready(w);
+	} else
+		start_timer(pool, w);
 	return 0;
 }
 
@@ -219,6 +227,10 @@ pool_new(struct ipcd *ix, const struct poolconf *conf)
 	snprintf(pool->name, sizeof(pool->name), "%s", conf->name);
 	jobs_init(&pool->jobs);
 	queue_init(&pool->queue);
+	if (!msgpack_zone_init(&pool->zone, 8192)) {
+		free(pool);
+		return NULL;
+	}
 	pool->workers = calloc(WORKERS_MAX, sizeof(*pool->workers));
 	pool->ev_respawn = evtimer_new(ix->base, respawn_due, pool);
 	if (pool->workers == NULL || pool->ev_respawn == NULL ||
@@ -338,6 +350,27 @@ pool_trim(struct pool *pool)
 		pool->nslots--;
 }
 
+/*
+ * A worker still there after the grace: a program (which a closed channel
+ * may not end, as a Node worker holding a timer) gets SIGTERM and another
+ * grace, then SIGKILL.  1 once it has been killed.
+ */
+static int
+linger(struct worker *w)
+{
+	if (!w->termed && w->pool->conf.protocol != POOL_BUILTIN) {
+		log_info("pool %s worker %u (pid %ld) did not exit; sending "
+		    "SIGTERM", w->pool->name, w->slot, (long)w->pid);
+		w->termed = 1;
+		kill(w->pid, SIGTERM);
+		return 0;
+	}
+	log_warnx("pool %s worker %u (pid %ld) did not exit; killing it",
+	    w->pool->name, w->slot, (long)w->pid);
+	kill(w->pid, SIGKILL);
+	return 1;
+}
+
 static void
 kill_due_one(evutil_socket_t fd, short what, void *arg)
 {
@@ -347,9 +380,11 @@ kill_due_one(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (w->pid <= 0 || w->state != W_EXITING)
 		return;
-	log_warnx("pool %s worker %u (pid %ld) did not exit; killing it",
-	    w->pool->name, w->slot, (long)w->pid);
-	kill(w->pid, SIGKILL);
+	if (linger(w) == 0 && w->ev_kill != NULL) {
+		struct timeval	 tv = { KILL_GRACE_S, 0 };
+
+		evtimer_add(w->ev_kill, &tv);
+	}
 }
 
 /*
@@ -368,6 +403,7 @@ pool_stop_worker(struct worker *w, int sig)
 		return;
 	if (sig != 0)
 		kill(w->pid, sig);
+	w->termed |= sig == SIGTERM;
 	pool_set_state(w, W_EXITING);
 	if (w->ev_kill == NULL)
 		w->ev_kill = evtimer_new(w->pool->ix->base, kill_due_one, w);
@@ -439,6 +475,27 @@ pool_worker_age_ms(const struct worker *w, const struct timespec *now)
  * Want n workers: start the missing ones; the ones above n take no more
  * jobs and go once their current jobs are done.
  */
+/*
+ * The most jobs w may hold: worker_window, except that a node worker that
+ * has not shown it echoes ids holds one, unless its pool is in order.
+ */
+unsigned
+pool_window_max(const struct worker *w)
+{
+	const struct poolconf *c = &w->pool->conf;
+
+	if (c->protocol == POOL_NODE && !w->ids && !c->in_order)
+		return 1;
+	return c->worker_window;
+}
+
+/* Its bound changed: its window takes it at once. */
+void
+pool_window_changed(struct worker *w)
+{
+	w->ss.window = sched_window(w->ss.svc_ns, pool_window_max(w));
+}
+
 /* worker_window changed: every window takes the new bound at once. */
 void
 pool_set_window(struct pool *pool)
@@ -446,8 +503,7 @@ pool_set_window(struct pool *pool)
 	unsigned	 i;
 
 	for (i = 0; i < pool->nslots; i++)
-		pool->workers[i].ss.window = sched_window(pool->workers[i].ss.svc_ns,
-		    pool->conf.worker_window);
+		pool_window_changed(&pool->workers[i]);
 }
 
 /* The mean job time the pool's slots have learned; 0 if it has none. */
@@ -515,16 +571,17 @@ static void
 kill_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct pool	*pool = arg;
+	struct timeval	 tv = { KILL_GRACE_S, 0 };
 	unsigned	 i;
+	int		 again = 0;
 
 	(void)fd;
 	(void)what;
 	for (i = 0; i < pool->nslots; i++)
-		if (pool->workers[i].pid > 0) {
-			log_warnx("pool %s worker %u (pid %ld) did not exit; killing it",
-			    pool->name, i, (long)pool->workers[i].pid);
-			kill(pool->workers[i].pid, SIGKILL);
-		}
+		if (pool->workers[i].pid > 0)
+			again |= linger(&pool->workers[i]) == 0;
+	if (again)
+		evtimer_add(pool->ev_kill, &tv);
 }
 
 /* Close every channel of the pool: a worker exits when its channel ends. */
@@ -609,5 +666,7 @@ pool_free(struct pool *pool)
 	supervise_free(pool);
 	jobs_free(&pool->jobs);
 	queue_free(&pool->queue);
+	buf_free(&pool->scratch);
+	msgpack_zone_destroy(&pool->zone);
 	free(pool);
 }

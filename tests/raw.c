@@ -5,7 +5,9 @@
  * wait.  Input bytes are hex on the command line ("hex:0a0b...") or frames
  * built from JSON ("json:{...}", packed as MessagePack and framed).
  * With -p it first waits, reading nothing, like a client that does not
- * read its replies.
+ * read its replies.  The wait (-w) is 2 s, or with -n, 30 s: replies that
+ * are due come when they come (a sanitizer or a busy machine slows them),
+ * and the wait only bounds a hang.
  *
  *   raw SOCKET [-w MS] [-n REPLIES] [-p MS] ARG...
  */
@@ -114,7 +116,7 @@ main(int argc, char **argv)
 	struct buf	 out = { 0 }, in = { 0 };
 	msgpack_zone	 zone;
 	struct pollfd	 pfd;
-	int		 fd, ch, wait_ms = 2000, want = -1, got = 0, r = 0;
+	int		 fd, ch, wait_ms = -1, want = -1, got = 0, r = 0;
 	int		 pause_ms = 0;
 	ssize_t		 n;
 
@@ -128,6 +130,8 @@ main(int argc, char **argv)
 		else
 			return 2;
 	}
+	if (wait_ms < 0)
+		wait_ms = want < 0 ? 2000 : 30000;
 	signal(SIGPIPE, SIG_IGN);	/* a closed connection is reported */
 	if (optind >= argc)
 		return 2;

@@ -163,8 +163,9 @@ jobs_generation_wraps_past_zero(void **state)
 	(void)state;
 	jobs_init(&j);
 	a = add(&j, CA, 1, 0);
-	j.v[SLOT(a)].gen = UINT32_MAX;
-	a = (uint64_t)UINT32_MAX << 32 | SLOT(a);
+	j.v[SLOT(a)].gen = JOBS_GEN_MAX;	/* ids stay below 2^53 */
+	a = (uint64_t)JOBS_GEN_MAX << 32 | SLOT(a);
+	assert_true(a < (1ULL << 53));
 	assert_non_null(jobs_get(&j, a));
 	jobs_del(&j, jobs_get(&j, a));
 	b = add(&j, CA, 2, 0);

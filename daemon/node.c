@@ -1,0 +1,469 @@
+/*
+ * Node.js's child_process channel (protocol = node): each message is one
+ * JSON.stringify value and a newline, both ways, as between fork() and an
+ * unmodified process.on('message') worker.  The master turns its TASK
+ * frames into TASK lines and reads RESULT and ERROR lines, with or without
+ * an id, into the messages the rest of it knows.  Values cross between
+ * MessagePack and JSON by the rules of doc/PROTOCOL.md 6.8; one that
+ * cannot cross is bad_data, never a changed value.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "frame.h"
+#include "ipcd.h"
+
+#define NODE_DEPTH	31		/* as deep as a MessagePack message allows */
+#define NODE_SAFE_INT	9007199254740991.0	/* 2^53 - 1 */
+#define NODE_FLAGS	(JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL | \
+			    JSON_REJECT_DUPLICATES)
+
+static json_t	*to_json(const msgpack_object *, int, const char **);
+
+static int
+str_eq(const msgpack_object *o, const char *s)
+{
+	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	    memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+/* {"type": "Buffer", "data": [...]}: how binary travels; it would come back so. */
+static int
+buffer_shaped(const msgpack_object *o)
+{
+	const msgpack_object_kv *kv = o->via.map.ptr;
+
+	if (o->via.map.size != 2)
+		return 0;
+	return (str_eq(&kv[0].key, "type") && str_eq(&kv[0].val, "Buffer") &&
+	    str_eq(&kv[1].key, "data")) || (str_eq(&kv[1].key, "type") &&
+	    str_eq(&kv[1].val, "Buffer") && str_eq(&kv[0].key, "data"));
+}
+
+/* Binary as Node's Buffer.toJSON() writes it. */
+static json_t *
+buffer_json(const char *p, uint32_t n)
+{
+	json_t		*a = json_array(), *o = json_object();
+	uint32_t	 i;
+
+	if (a == NULL || o == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(a, json_integer((uint8_t)p[i])) == -1)
+			goto fail;
+	if (json_object_set_new(o, "type", json_string("Buffer")) == -1 ||
+	    json_object_set_new(o, "data", a) == -1) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+fail:
+	json_decref(a);
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+map_json(const msgpack_object *o, int depth, const char **why)
+{
+	json_t		*j, *v;
+	char		*key;
+	const msgpack_object_kv *kv;
+	uint32_t	 i;
+	int		 r;
+
+	if (buffer_shaped(o)) {
+		*why = "a map {\"type\": \"Buffer\", \"data\": ...} is how binary "
+		    "travels to a node worker: send binary instead";
+		return NULL;
+	}
+	if ((j = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < o->via.map.size; i++) {
+		kv = &o->via.map.ptr[i];
+		if (kv->key.type != MSGPACK_OBJECT_STR) {
+			*why = "a map key that is not a string cannot be "
+			    "carried to a node worker";
+			break;
+		}
+		if (memchr(kv->key.via.str.ptr, '\0', kv->key.via.str.size)) {
+			*why = "a map key with a NUL byte cannot be carried to "
+			    "a node worker";
+			break;
+		}
+		if ((v = to_json(&kv->val, depth + 1, why)) == NULL)
+			break;
+		if ((key = strndup(kv->key.via.str.ptr,
+		    kv->key.via.str.size)) == NULL) {
+			json_decref(v);
+			break;
+		}
+		r = json_object_get(j, key) != NULL ? 1 :
+		    json_object_set_new(j, key, v) == -1 ? 2 : 0;
+		free(key);
+		if (r == 1)
+			json_decref(v);
+		if (r != 0) {
+			*why = r == 1 ? "a map with a key given twice cannot be "
+			    "carried" : "a map key that is not valid UTF-8 "
+			    "cannot be carried to a node worker";
+			break;
+		}
+	}
+	if (i == o->via.map.size)
+		return j;
+	json_decref(j);
+	return NULL;
+}
+
+static json_t *
+array_json(const msgpack_object *o, int depth, const char **why)
+{
+	json_t		*j = json_array(), *v;
+	uint32_t	 i;
+
+	for (i = 0; j != NULL && i < o->via.array.size; i++)
+		if ((v = to_json(&o->via.array.ptr[i], depth + 1, why)) ==
+		    NULL || json_array_append_new(j, v) == -1) {
+			json_decref(j);
+			return NULL;
+		}
+	return j;
+}
+
+static json_t *
+int_json(double v, int64_t i, const char **why)
+{
+	if (fabs(v) > NODE_SAFE_INT) {
+		*why = "an integer beyond 2^53 cannot be carried exactly to a "
+		    "node worker";
+		return NULL;
+	}
+	return json_integer(i);
+}
+
+/* A MessagePack value as JSON, or NULL with why set. */
+static json_t *
+to_json(const msgpack_object *o, int depth, const char **why)
+{
+	json_t	*j;
+
+	if (depth > NODE_DEPTH) {
+		*why = "a value nested deeper than 31 levels";
+		return NULL;
+	}
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return json_null();
+	case MSGPACK_OBJECT_BOOLEAN:
+		return json_boolean(o->via.boolean);
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return int_json((double)o->via.u64, (int64_t)o->via.u64, why);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return int_json((double)o->via.i64, o->via.i64, why);
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		if (!isfinite(o->via.f64)) {
+			*why = "NaN and infinities cannot be carried in JSON";
+			return NULL;
+		}
+		return json_real(o->via.f64);
+	case MSGPACK_OBJECT_STR:
+		if ((j = json_stringn(o->via.str.ptr, o->via.str.size)) == NULL)
+			*why = "a string that is not valid UTF-8 cannot be "
+			    "carried to a node worker";
+		return j;
+	case MSGPACK_OBJECT_BIN:
+		return buffer_json(o->via.bin.ptr, o->via.bin.size);
+	case MSGPACK_OBJECT_ARRAY:
+		return array_json(o, depth, why);
+	case MSGPACK_OBJECT_MAP:
+		return map_json(o, depth, why);
+	default:
+		*why = "an extension value cannot be carried to a node worker";
+		return NULL;
+	}
+}
+
+/*
+ * The TASK line for a TASK frame, appended to out: 0, or -1 with *e and why
+ * set (bad_data: a value JSON cannot carry; too_large: past max bytes).
+ */
+int
+node_put_task(struct buf *out, const uint8_t *frame, size_t len, uint32_t max,
+    msgpack_zone *z, enum ipc_err *e, const char **why)
+{
+	struct ipc_msg	 m;
+	json_t		*j, *data;
+	size_t		 n, at;
+
+	*e = proto_decode(frame + FRAME_HDR, len - FRAME_HDR, IPC_DIR_TO_WORKER,
+	    z, &m, why);
+	if (*e != IPC_E_NONE)
+		return -1;
+	*e = IPC_E_BAD_DATA;
+	if ((data = to_json(&m.data, 1, why)) == NULL)
+		return -1;
+	j = json_pack("{s:s, s:I, s:s%, s:o}", "type", "TASK", "id",
+	    (json_int_t)m.id, "task", m.task.p, (size_t)m.task.len, "data",
+	    data);
+	*e = IPC_E_INTERNAL;
+	*why = "out of memory";
+	if (j == NULL)
+		return -1;
+	n = json_dumpb(j, NULL, 0, JSON_COMPACT);
+	at = out->len;
+	if (n == 0 || buf_reserve(out, n + 1) == -1) {
+		json_decref(j);
+		return -1;
+	}
+	json_dumpb(j, (char *)out->data + at, n, JSON_COMPACT);
+	json_decref(j);
+	if (n + 1 > max) {
+		*e = IPC_E_TOO_LARGE;
+		*why = "the job's TASK line is larger than max_message";
+		return -1;
+	}
+	out->data[at + n] = '\n';
+	out->len = at + n + 1;
+	return 0;
+}
+
+static int	pack_json(msgpack_packer *, const json_t *, int, const char **);
+
+/* {"type": "Buffer", "data": [bytes]}, as Node writes a Buffer: binary. */
+static int
+pack_buffer(msgpack_packer *pk, const json_t *j)
+{
+	json_t		*data = json_object_get(j, "data"), *v;
+	const char	*type = json_string_value(json_object_get(j, "type"));
+	char		*bytes;
+	size_t		 i, n;
+	double		 b;
+
+	if (json_object_size(j) != 2 || type == NULL ||
+	    strcmp(type, "Buffer") != 0 || !json_is_array(data))
+		return 0;
+	n = json_array_size(data);
+	json_array_foreach(data, i, v) {
+		b = json_number_value(v);
+		if (!json_is_number(v) || b < 0 || b > 255 || b != floor(b))
+			return 0;
+	}
+	if ((bytes = malloc(n ? n : 1)) == NULL)
+		return -1;
+	json_array_foreach(data, i, v)
+		bytes[i] = (char)(int)json_number_value(v);
+	msgpack_pack_bin(pk, n);
+	msgpack_pack_bin_body(pk, bytes, n);
+	free(bytes);
+	return 1;
+}
+
+/* A JSON number: an integer when it has no fraction and is within 2^53. */
+static void
+pack_number(msgpack_packer *pk, double v)
+{
+	if (v == floor(v) && fabs(v) <= NODE_SAFE_INT) {
+		if (v >= 0)
+			msgpack_pack_uint64(pk, (uint64_t)v);
+		else
+			msgpack_pack_int64(pk, (int64_t)v);
+	} else
+		msgpack_pack_double(pk, v);
+}
+
+static int
+pack_json(msgpack_packer *pk, const json_t *j, int depth, const char **why)
+{
+	const char	*key;
+	json_t		*v;
+	size_t		 i;
+	int		 r;
+
+	if (depth > NODE_DEPTH) {
+		*why = "the worker's value is nested deeper than 31 levels";
+		return -1;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		if ((r = pack_buffer(pk, j)) != 0)
+			return r == 1 ? 0 : -1;
+		msgpack_pack_map(pk, json_object_size(j));
+		json_object_foreach((json_t *)j, key, v) {
+			msgpack_pack_str_with_body(pk, key, strlen(key));
+			if (pack_json(pk, v, depth + 1, why) == -1)
+				return -1;
+		}
+		return 0;
+	case JSON_ARRAY:
+		msgpack_pack_array(pk, json_array_size(j));
+		json_array_foreach(j, i, v)
+			if (pack_json(pk, v, depth + 1, why) == -1)
+				return -1;
+		return 0;
+	case JSON_STRING:
+		return msgpack_pack_str_with_body(pk, json_string_value(j),
+		    json_string_length(j));
+	case JSON_INTEGER:
+	case JSON_REAL:
+		pack_number(pk, json_number_value(j));
+		return 0;
+	case JSON_TRUE:
+		return msgpack_pack_true(pk);
+	case JSON_FALSE:
+		return msgpack_pack_false(pk);
+	case JSON_NULL:
+		return msgpack_pack_nil(pk);
+	}
+	return -1;
+}
+
+/* A copy of s in z, as a protocol string cut to max bytes. */
+static struct ipc_str
+zone_str(msgpack_zone *z, const char *s, size_t n, size_t max)
+{
+	struct ipc_str	 r = { "", 0 };
+	char		*p;
+
+	if (n > max)
+		n = max;
+	if (s == NULL || (p = msgpack_zone_malloc(z, n + 1)) == NULL)
+		return r;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	r.p = p;
+	r.len = (uint32_t)n;
+	return r;
+}
+
+/* The worker's "data" into m->data, unpacked in z; -1 with why if it cannot. */
+static int
+result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
+    const char **why)
+{
+	struct buf	 b = { NULL, 0, 0, 0 };
+	msgpack_packer	 pk;
+	char		*copy;
+	size_t		 off = 0;
+	int		 r = -1;
+
+	m->data.type = MSGPACK_OBJECT_NIL;
+	if (data == NULL)
+		return 0;
+	msgpack_packer_init(&pk, &b, buf_msgpack_write);
+	if (pack_json(&pk, data, 1, why) == 0 && buf_avail(&b) > 0 &&
+	    (copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
+		memcpy(copy, buf_head(&b), buf_avail(&b));
+		if (msgpack_unpack(copy, buf_avail(&b), &off, z, &m->data) ==
+		    MSGPACK_UNPACK_SUCCESS)
+			r = 0;
+		else
+			*why = "the worker's value cannot be decoded again";
+	}
+	buf_free(&b);
+	return r;
+}
+
+/* The id a worker echoed: an integer below 2^53; -1 if it is not one. */
+static int
+line_id(const json_t *id, struct ipc_msg *m)
+{
+	double	 v;
+
+	if (id == NULL)
+		return 0;
+	v = json_number_value(id);
+	if (!json_is_number(id) || v < 0 || v > NODE_SAFE_INT || v != floor(v))
+		return -1;
+	m->has_id = 1;
+	m->id = (uint64_t)v;
+	return 0;
+}
+
+/* A RESULT or ERROR object as a message; a value that cannot cross: bad_data. */
+static enum framing_result
+line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
+    const char **why)
+{
+	const char	*type = json_string_value(json_object_get(j, "type"));
+	json_t		*code = json_object_get(j, "code");
+	json_t		*text = json_object_get(j, "message");
+
+	*e = IPC_E_BAD_MESSAGE;
+	if (type == NULL || (strcmp(type, "RESULT") != 0 &&
+	    strcmp(type, "ERROR") != 0)) {
+		*why = "a message that is not a RESULT or an ERROR is ignored";
+		return FRAMING_BAD;
+	}
+	if (line_id(json_object_get(j, "id"), m) == -1) {
+		*why = "'id' must be an integer of 0 to 2^53";
+		return FRAMING_BAD;
+	}
+	m->type = strcmp(type, "RESULT") == 0 ? IPC_T_RESULT : IPC_T_ERROR;
+	m->data.type = MSGPACK_OBJECT_NIL;
+	if (m->type == IPC_T_RESULT &&
+	    result_data(json_object_get(j, "data"), z, m, why) == 0)
+		return FRAMING_MSG;
+	if (m->type == IPC_T_RESULT) {	/* the job is answered bad_data */
+		m->type = IPC_T_ERROR;
+		m->code = proto_str(proto_err_name(IPC_E_BAD_DATA));
+		m->message = zone_str(z, *why, strlen(*why), IPC_TEXT_MAX);
+		return FRAMING_MSG;
+	}
+	m->code = json_is_string(code) && json_string_length(code) > 0 ?
+	    zone_str(z, json_string_value(code), json_string_length(code),
+	    IPC_CODE_MAX) : proto_str("error");
+	m->message = json_is_string(text) ? zone_str(z, json_string_value(text),
+	    json_string_length(text), IPC_TEXT_MAX) : proto_str("");
+	return FRAMING_MSG;
+}
+
+/* One JSON line from a node worker; bytes that are not JSON end the channel. */
+static enum framing_result
+node_next(const uint8_t *p, size_t n, uint32_t max, unsigned dirs,
+    msgpack_zone *z, struct ipc_msg *m, size_t *used, enum ipc_err *e,
+    const char **why)
+{
+	static char	 text[JSON_ERROR_TEXT_LENGTH + 32];
+	const uint8_t	*nl = memchr(p, '\n', n < max ? n : max);
+	json_error_t	 err;
+	enum framing_result r;
+	json_t		*j;
+	size_t		 len;
+
+	(void)dirs;
+	if (nl == NULL && n < max)
+		return FRAMING_MORE;
+	if (nl == NULL) {
+		*e = IPC_E_TOO_LARGE;
+		*why = "a line longer than max_message";
+		return FRAMING_FATAL;
+	}
+	*used = (size_t)(nl - p) + 1;
+	len = (size_t)(nl - p) - (nl > p && nl[-1] == '\r');
+	if ((j = json_loadb((const char *)p, len, NODE_FLAGS, &err)) == NULL) {
+		snprintf(text, sizeof(text), "not JSON: %s", err.text);
+		*e = IPC_E_BAD_MESSAGE;
+		*why = text;
+		return FRAMING_FATAL;
+	}
+	msgpack_zone_clear(z);
+	if (json_is_object(j))
+		r = line_msg(j, z, m, e, why);
+	else {
+		*e = IPC_E_BAD_MESSAGE;
+		*why = "a message that is not an object is ignored";
+		r = FRAMING_BAD;
+	}
+	json_decref(j);
+	return r;
+}
+
+const struct framing framing_node = { node_next };
