@@ -84,7 +84,8 @@ if ! "$SBX" start --timeout 30 > "$T/sbx.out" 2>&1; then
 	diag "$(tail -n 20 "$T/sbx.out")"
 	exit 0
 fi
-plan 17
+NODE=$(command -v node || true)
+plan 21
 
 # Install: the binaries where the unit looks, the units, man pages (verify
 # checks Documentation=), and a config.
@@ -189,6 +190,41 @@ wait "$sub"
 is "systemctl stop lets the running job finish" 500 "$(cat "$T/drain.out")"
 is "ipcd.service is inactive after stop" inactive \
     "$(x systemctl is-active ipcd)"
+
+# i. Pools of programs under systemd: a Node pool (with the drop-in that
+# lets V8 run), a pool added by systemctl reload, their workers' output in
+# the journal, tagged.
+if [ -z "$NODE" ]; then
+	for i in 1 2 3 4; do
+		ok "# SKIP node is not installed"
+	done
+else
+	put "$SRCDIR/examples/worker.js" /usr/local/share/ipcd/worker.js 644 &&
+	    put "$EXAMPLE_C" /usr/local/libexec/ipcd-worker 755 &&
+	    put "$SRCDIR/systemd/ipcd-node.conf" \
+	    "$UNITS/ipcd.service.d/node.conf" 644 ||
+	    bail "cannot install the node pool"
+	x systemctl daemon-reload
+	sconf "workers = 1" "" "[pool js]" \
+	    "command = $NODE /usr/local/share/ipcd/worker.js" \
+	    "protocol = node" "in_order = yes" "workers = 2"
+	x systemctl start --no-block ipcd.service
+	until_ok 10 settled ipcd.service
+	is "systemctl start ipcd with a node pool: worker.js answers" 42 \
+	    "$(x "$CTL" -t 5 submit -p js double 21)"
+	sconf "workers = 1" "" "[pool js]" \
+	    "command = $NODE /usr/local/share/ipcd/worker.js" \
+	    "protocol = node" "in_order = yes" "workers = 2" "" \
+	    "[pool c]" \
+	    "command = /bin/sh -c 'echo hello-journal; exec /usr/local/libexec/ipcd-worker'" \
+	    "workers = 1" "tasks = upper"
+	x systemctl reload ipcd
+	check "systemctl reload adds a pool" until_ok 10 ready_is 4
+	is "its jobs go through" '"HI"' "$(x "$CTL" -t 5 submit upper '"hi"')"
+	check "its worker's output is in the journal, tagged with pool and pid" \
+	    until_ok 5 journal_has -- 'pool c worker [0-9]+: hello-journal'
+	x systemctl stop ipcd.service
+fi
 
 if [ "$TAP_FAILED" -gt 0 ]; then
 	diag "ipcd's journal:" \
