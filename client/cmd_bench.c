@@ -26,6 +26,8 @@ struct bench {
 	uint64_t	 n, warm, window, total;
 	double		 rate;		/* jobs/s, open loop; 0: closed loop */
 	const char	*pool;		/* "": as the daemon routes it */
+	uint64_t	 size;		/* echo strings of this many bytes; 0: double */
+	char		*text;		/* the string for --size */
 	const char	*mix_task;	/* every mix_every-th job, or NULL */
 	int64_t		 mix_data;
 	uint64_t	 mix_every;
@@ -121,7 +123,10 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 
 	b->data.off = b->data.len = 0;
 	msgpack_packer_init(&pk, &b->data, buf_msgpack_write);
-	if (is_mixed(b, id)) {
+	if (b->size > 0) {
+		task = "echo";
+		msgpack_pack_str_with_body(&pk, b->text, b->size);
+	} else if (is_mixed(b, id)) {
 		task = b->mix_task;
 		msgpack_pack_int64(&pk, b->mix_data);
 	} else
@@ -136,6 +141,10 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 static int
 right_result(const struct bench *b, const struct ipc_msg *m)
 {
+	if (b->size > 0)
+		return m->data.type == MSGPACK_OBJECT_STR &&
+		    m->data.via.str.size == b->size &&
+		    memcmp(m->data.via.str.ptr, b->text, b->size) == 0;
 	if (is_mixed(b, m->id))
 		return m->data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
 		    (int64_t)m->data.via.u64 == b->mix_data;
@@ -315,7 +324,7 @@ bench_usage(void)
 {
 	fprintf(stderr, "usage: ipcctl bench [-n jobs] [-w window] "
 	    "[-k warmup] [-r rate] [-p pool] [--mix TASK:DATA:EVERY] "
-	    "[--json]\n");
+	    "[--size BYTES] [--json]\n");
 	return EXIT_USAGE;
 }
 
@@ -374,6 +383,7 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		{ "rate", required_argument, NULL, 'r' },
 		{ "mix", required_argument, NULL, 'm' },
 		{ "pool", required_argument, NULL, 'p' },
+		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -396,6 +406,9 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 			bad |= parse_mix(optarg, b);
 		else if (ch == 'p')
 			b->pool = optarg;
+		else if (ch == 's')
+			bad |= parse_count(optarg, 1, IPC_MAX_MESSAGE_MAX / 2,
+			    &b->size);
 		else if (ch == 'k')
 			bad |= parse_count(optarg, 0, BENCH_MAX_JOBS, &b->warm);
 		else if (ch == 'j')
@@ -407,6 +420,10 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		return -1;
 	if (b->rate > 0 && !window_set)	/* open loop: no real bound */
 		b->window = 65536;
+	if (b->size > 0 && (b->text = malloc(b->size)) == NULL)
+		return -1;
+	if (b->size > 0)
+		memset(b->text, 'x', b->size);
 	b->total = b->n + b->warm;
 	return 0;
 }
@@ -441,6 +458,7 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 done:
 	free(b.sent);
 	free(b.lat);
+	free(b.text);
 	buf_free(&b.data);
 	return r;
 }
