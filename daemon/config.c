@@ -488,25 +488,46 @@ config_words(const char *text, wordexp_t *we, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * Split v into words and check them with check (why: the problem), then
+ * keep v as written; errors are named after the key.
+ */
 static int
-parse_command(void *base, const struct key *k, const char *v, char *err,
+set_words(void *base, const struct key *k, const char *v,
+    int (*check)(const wordexp_t *, char *, size_t), char *err,
     size_t errlen)
 {
 	wordexp_t	 we;
 	char		 why[256];
-	size_t		 n;
+	int		 r;
 
 	if (config_words(v, &we, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "%s: %s", k->name, why);
 		return -1;
 	}
-	n = we.we_wordc;
+	r = check(&we, why, sizeof(why));
 	wordfree(&we);
-	if (n == 0) {
-		snprintf(err, errlen, "%s: no program named", k->name);
+	if (r == -1) {
+		snprintf(err, errlen, "%s: %s", k->name, why);
 		return -1;
 	}
 	return set_text(base, k, v, err, errlen);
+}
+
+static int
+command_check(const wordexp_t *we, char *why, size_t len)
+{
+	if (we->we_wordc > 0)
+		return 0;
+	snprintf(why, len, "no program named");
+	return -1;
+}
+
+static int
+parse_command(void *base, const struct key *k, const char *v, char *err,
+    size_t errlen)
+{
+	return set_words(base, k, v, command_check, err, errlen);
 }
 
 static int
@@ -572,31 +593,25 @@ env_word(const char *w, char *why, size_t len)
 }
 
 static int
+environment_check(const wordexp_t *we, char *why, size_t len)
+{
+	size_t	 i;
+
+	if (we->we_wordc > CONFIG_ENV_MAX) {
+		snprintf(why, len, "at most %d variables", CONFIG_ENV_MAX);
+		return -1;
+	}
+	for (i = 0; i < we->we_wordc; i++)
+		if (env_word(we->we_wordv[i], why, len) == -1)
+			return -1;
+	return 0;
+}
+
+static int
 parse_environment(void *base, const struct key *k, const char *v, char *err,
     size_t errlen)
 {
-	wordexp_t	 we;
-	char		 why[256];
-	size_t		 i;
-	int		 bad = 0;
-
-	if (config_words(v, &we, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s: %s", k->name, why);
-		return -1;
-	}
-	if (we.we_wordc > CONFIG_ENV_MAX) {
-		snprintf(why, sizeof(why), "at most %d variables",
-		    CONFIG_ENV_MAX);
-		bad = 1;
-	}
-	for (i = 0; i < we.we_wordc && !bad; i++)
-		bad = env_word(we.we_wordv[i], why, sizeof(why)) == -1;
-	wordfree(&we);
-	if (bad) {
-		snprintf(err, errlen, "%s: %s", k->name, why);
-		return -1;
-	}
-	return set_text(base, k, v, err, errlen);
+	return set_words(base, k, v, environment_check, err, errlen);
 }
 
 /*

@@ -30,15 +30,23 @@ sched_window(uint64_t svc_ns, unsigned max)
 	return w < max ? (unsigned)w : max;
 }
 
+/* Has its oldest job run longer than factor mean job times, and min_ns? */
+static int
+head_past(const struct sched_slot *s, uint64_t now, unsigned factor,
+    uint64_t min_ns)
+{
+	uint64_t	 limit = factor * s->svc_ns;
+
+	if (limit < min_ns)
+		limit = min_ns;
+	return s->jobs > 0 && now > s->head_ns && now - s->head_ns > limit;
+}
+
 /* Has its oldest job run far longer than its jobs take? */
 int
 sched_late(const struct sched_slot *s, uint64_t now)
 {
-	uint64_t	 limit = SCHED_LATE_FACTOR * s->svc_ns;
-
-	if (limit < SCHED_LATE_MIN_NS)
-		limit = SCHED_LATE_MIN_NS;
-	return s->jobs > 0 && now > s->head_ns && now - s->head_ns > limit;
+	return head_past(s, now, SCHED_LATE_FACTOR, SCHED_LATE_MIN_NS);
 }
 
 static int
@@ -54,11 +62,7 @@ can_take(const struct sched_slot *s, uint64_t now)
 int
 sched_stale(const struct sched_slot *s, uint64_t now)
 {
-	uint64_t	 limit = SCHED_STALE_FACTOR * s->svc_ns;
-
-	if (limit < SCHED_STALE_MIN_NS)
-		limit = SCHED_STALE_MIN_NS;
-	return s->jobs > 0 && now > s->head_ns && now - s->head_ns > limit;
+	return head_past(s, now, SCHED_STALE_FACTOR, SCHED_STALE_MIN_NS);
 }
 
 /*
