@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 $PY -c 'import msgpack' 2>/dev/null ||
 	{ echo "1..0 # SKIP python3-msgpack is not installed"; exit 0; }
 TASKS=$(dirname "$TESTLIB")/node/tasks.js
-plan 35
+plan 40
 
 # mp ID HEX: a SUBMIT of task echo to pool t whose data is the MessagePack
 # value HEX, as raw's hex:... (built by hand: Python cannot make them all)
@@ -78,6 +78,18 @@ is "a hung job is answered timeout" \
 wait_for "pool t to be whole again" sh -c \
     "[ \$($IPCCTL -s $SOCK status t --json | grep -o '\"state\":\"ready\"' | wc -l) -eq 2 ]"
 is "and the pool answers again" 8 "$(ctl submit -p t double 4)"
+# every worker of t holds a timer: ask until both have answered
+seen=
+for i in $(seq 50); do
+	pid=$(ctl submit -p t timer 1)
+	case " $seen " in *" $pid "*) ;; *) seen="$seen $pid" ;; esac
+	[ "$(echo $seen | wc -w)" -ge 2 ] && break
+done
+is "scale down with a worker that outlives its channel answers" \
+    "1 workers" "$(ctl scale t 1)"
+check "once it got SIGTERM after the grace" wait_log \
+    'pool t worker [0-9] \(pid [0-9]+\) did not exit; sending SIGTERM'
+is "back to 2" "2 workers" "$(ctl scale t 2)"
 is "a result nested deeper than 31 levels is bad_data" \
     "ipcctl: bad_data: the worker's value is nested deeper than 31 levels" \
     "$(ctl submit -p t deep 1 2>&1)"
@@ -111,6 +123,21 @@ check "a program pool's environment is clean: the default PATH" wait_log \
     'pool env worker [0-9]+: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin$'
 check "and no NODE_CHANNEL_FD" sh -c \
     "! grep -q 'pool env worker [0-9]*: NODE_' '$LOG'"
+
+# The same worker.js under Bun and Deno, which implement Node's channel.
+for rt in bun deno; do
+	if ! command -v $rt >/dev/null; then
+		ok "# SKIP $rt is not installed"
+		continue
+	fi
+	cmd="$(command -v $rt) $EXAMPLE_JS"
+	[ $rt = deno ] && cmd="$(command -v deno) run $EXAMPLE_JS"
+	write_conf "workers = 1" "" "[pool js]" "command = $cmd" \
+	    "protocol = node" "in_order = yes" "workers = 2" "" \
+	    "[pool t]" "command = $NODE $TASKS" "protocol = node" "workers = 2"
+	ctl reload >/dev/null
+	is "worker.js under $rt doubles" 42 "$(ctl submit -p js double 21)"
+done
 
 write_conf "workers = 1" "max_message = 64K" "" \
     "[pool js]" "command = $NODE $EXAMPLE_JS" "protocol = node" \

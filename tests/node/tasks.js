@@ -23,6 +23,9 @@ process.on('message', (m) => {
       return answer(v);
     }
     case 'pid': return answer(process.pid);
+    case 'timer':	// a timer keeps Node alive after its channel closes
+      setInterval(() => {}, 1000);
+      return answer(process.pid);
     default:
       return process.send({ type: 'ERROR', id: m.id, code: 'unknown_task',
                             message: 'no task ' + m.task });
