@@ -71,7 +71,9 @@ route_build(struct ipcd *ix)
 		if (a.nomem)
 			return -1;
 	}
-	qsort(ix->routes.v, ix->routes.n, sizeof(*ix->routes.v), route_cmp);
+	if (ix->routes.n > 1)
+		qsort(ix->routes.v, ix->routes.n, sizeof(*ix->routes.v),
+		    route_cmp);
 	return 0;
 }
 
