@@ -13,6 +13,20 @@
 }
 plan 40
 
+# The Node pool of the load test, where node is installed.
+NODE=$(command -v node || true)
+if [ -n "$NODE" ]; then
+	JS_POOL="[pool js]
+command = $NODE $EXAMPLE_JS
+protocol = node
+in_order = yes
+workers = 2"
+	NJS=2
+else
+	JS_POOL=
+	NJS=0
+fi
+
 pools_conf() {
 	write_conf "workers = 2" "" \
 	    "[pool py]" "command = /usr/bin/python3 $EXAMPLE_PY" \
@@ -20,10 +34,10 @@ pools_conf() {
 	    "[pool c]" "command = $EXAMPLE_C" "workers = 2" "in_order = yes" \
 	    "" "[pool chatty]" \
 	    "command = /bin/sh -c 'echo out-line; echo err-line >&2; exec $EXAMPLE_C'" \
-	    "workers = 1" "$@"
+	    "workers = 1" "" "$JS_POOL" "$@"
 }
 pools_conf
-start_ipcd 7
+start_ipcd $((7 + NJS))
 
 is "a task listed by a pool goes there" '"HI"' "$(ctl submit upper '"hi"')"
 is "--pool names the pool" 42 "$(ctl submit --pool c double 21)"
@@ -36,7 +50,8 @@ is "a pool that does not exist is unknown_pool" \
     "$(ctl submit -p nope double 1 2>&1)"
 like "a task the pool's program does not know is its unknown_task" \
     '^ipcctl: unknown_task: ' "$(ctl submit -p py sha256 '"a"' 2>&1)"
-is "status has a line per pool" 4 "$(ctl status | grep -c '^pool ')"
+is "status has a line per pool" $((4 + NJS / 2)) \
+    "$(ctl status | grep -c '^pool ')"
 like "naming its program" \
     "^pool py \\(ipcd: /usr/bin/python3 $EXAMPLE_PY\\): 2 workers \\(2 ready\\)" \
     "$(ctl status | grep '^pool py ')"
@@ -59,13 +74,18 @@ ctl bench -n 20000 -k 0 >"$T/b1" 2>&1 & b1=$!
 ctl bench -p c -n 20000 -k 0 >"$T/b2" 2>&1 & b2=$!
 ctl bench -p py -n 3000 -k 0 >"$T/b3" 2>&1 & b3=$!
 ctl bench -p chatty -n 5000 -k 0 >"$T/b4" 2>&1 & b4=$!
+if [ -n "$NODE" ]; then
+	ctl bench -p js -n 20000 -k 0 >"$T/b5" 2>&1 & b5=$!
+fi
 n=0
 for i in $(seq 50); do
 	[ "$(ctl submit upper "\"x$i\"")" = "\"X$i\"" ] && n=$((n + 1))
 done
 wait $b1; r1=$?; wait $b2; r2=$?; wait $b3; r3=$?; wait $b4; r4=$?
-is "four pools under one load: every bench succeeds" "0 0 0 0" \
-    "$r1 $r2 $r3 $r4"
+r5=0
+[ -n "$NODE" ] && { wait $b5; r5=$?; }
+is "builtin, C, Python and Node pools under one load: every bench succeeds" \
+    "0 0 0 0 0" "$r1 $r2 $r3 $r4 $r5"
 is "and jobs routed by tasks = meanwhile" 50 "$n"
 
 is "scale one pool" "3 workers" "$(ctl scale c 3)"
