@@ -201,6 +201,7 @@ void	 master_job_fail(struct pool *, struct job *, enum ipc_err,
 	    const char *);
 void	 master_check_drained(struct ipcd *);
 void	 master_reap(struct ipcd *);
+void	 master_loop(struct ipcd *);
 void	 master_free(struct ipcd *);
 void	 master_ready(struct worker *);
 void	 master_retire_pools(struct ipcd *);

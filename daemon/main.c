@@ -173,7 +173,6 @@ on_stop(evutil_socket_t sig, short what, void *arg)
 	}
 	log_notice("received SIG%s", sigabbrev_np(sig));
 	master_shutdown(ix);
-	peer_flush_all(&ix->pb);
 }
 
 static void
@@ -184,7 +183,6 @@ on_child(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	master_reap(ix);
-	peer_flush_all(&ix->pb);
 }
 
 /* SIGHUP: reload (master_reload tells systemd and logs a refusal). */
@@ -198,7 +196,6 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	if (!ix->stopping)
 		master_reload(ix, err, sizeof(err));
-	peer_flush_all(&ix->pb);
 }
 
 static int
@@ -273,7 +270,9 @@ main(int argc, char **argv)
 	}
 	sd_start(&ix);
 	log_info("ipcd %s started", PACKAGE_VERSION);
-	event_base_dispatch(ix.base);
+	while (event_base_loop(ix.base, EVLOOP_ONCE) == 0 &&
+	    !event_base_got_exit(ix.base))
+		master_loop(&ix);
 	cleanup(&ix);
 	log_notice("stopped");
 	return 0;

@@ -408,10 +408,8 @@ worker_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 		worker_ready(pool, w, m);
 	else
 		job_done(pool, w, m);
-	master_pump(pool);
 	if (pool->gone)		/* its workers are still here: no free */
 		master_retire_pools(ix);
-	master_check_drained(ix);
 }
 
 static void
@@ -445,8 +443,6 @@ worker_gone(struct peer *p, const char *why, void *arg)
 		log_warnx("pool %s worker %u (pid %ld): channel %s",
 		    w->pool->name, w->slot, (long)w->pid, why);
 	pool_stop_worker(w, SIGTERM);
-	master_pump(pool);
-	master_check_drained(pool->ix);
 }
 
 
@@ -636,8 +632,24 @@ master_reap(struct ipcd *ix)
 			if (pool_reaped(pool, pid, status))
 				break;
 	master_retire_pools(ix);
+}
+
+/*
+ * After each turn of the event loop, the follow-ups of whatever happened
+ * in it, once: jobs to workers that have room, the end of a drain,
+ * RELOAD and SCALE answered, and every peer's output written in one
+ * write() each.
+ */
+void
+master_loop(struct ipcd *ix)
+{
+	struct pool	*pool;
+
+	TAILQ_FOREACH(pool, &ix->pools, entry)
+		master_pump(pool);
 	master_check_drained(ix);
 	master_settle(ix);
+	peer_flush_all(&ix->pb);
 }
 
 /* A pool with these settings, started, at the end of the list. */

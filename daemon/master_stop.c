@@ -93,7 +93,6 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	drain_end(ix);
-	peer_flush_all(&ix->pb);
 }
 
 /* Answer the jobs waiting in a pool's queue shutting_down. */

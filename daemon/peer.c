@@ -250,14 +250,12 @@ static void
 peer_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
-	struct peerbase	*pb = p->pb;
 	const char	*why;
 
 	(void)fd;
 	(void)what;
 	if (peer_flush(p, &why) == -1)
 		peer_lost(p, why);
-	peer_flush_all(pb);
 }
 
 /* ipcd's own framing: a length, then one MessagePack message. */
@@ -372,7 +370,6 @@ static void
 peer_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct peer	*p = arg;
-	struct peerbase	*pb = p->pb;
 	const char	*why = NULL;
 	int		 r;
 
@@ -385,7 +382,6 @@ peer_on_read(evutil_socket_t fd, short what, void *arg)
 		peer_free(p);
 	else if (r == -1)
 		peer_lost(p, why);
-	peer_flush_all(pb);
 }
 
 /* Read and handle everything the other side wrote, up to its end. */

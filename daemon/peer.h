@@ -2,8 +2,9 @@
  * A peer is one framed channel (a client connection or a worker's
  * socketpair) driven by libevent.  It reads in large batches and hands each
  * decoded message to its owner; output is appended to peer_out() and written
- * once per event callback for every peer that has some, so a batch of
- * messages costs one write() per peer, not one per message.
+ * once per turn of the event loop (peer_flush_all, from master_loop) for
+ * every peer that has some, so all that a turn produced for one peer costs
+ * one write(), not one per message.
  */
 #ifndef IPCD_PEER_H
 #define IPCD_PEER_H

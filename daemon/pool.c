@@ -74,7 +74,6 @@ start_due(evutil_socket_t fd, short what, void *arg)
 	    "ms; stopping it", w->pool->name, w->slot, (long)w->pid,
 	    w->pool->conf.start_timeout);
 	pool_stop_worker(w, SIGTERM);
-	peer_flush_all(&w->pool->ix->pb);
 }
 
 /* A worker that does not say READY in time is stopped (0: no limit). */
@@ -190,7 +189,6 @@ respawn_due(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	respawn_fill(pool);
-	peer_flush_all(&pool->ix->pb);
 }
 
 /* Replace a dead worker, backing off while workers keep dying young. */

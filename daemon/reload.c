@@ -121,7 +121,6 @@ int
 master_reload(struct ipcd *ix, char *err, size_t errlen)
 {
 	struct config	 next;
-	struct pool	*pool;
 	char		 ignored[CONFIG_ERR_MAX];
 
 	sd_state(ix, "RELOADING");
@@ -142,8 +141,6 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 	reload_pools(ix);
 	log_notice("reloaded %s: %u pools", ix->conf_path,
 	    ix->conf.npools + (ix->conf.builtin != 0));
-	TAILQ_FOREACH(pool, &ix->pools, entry)
-		master_pump(pool);
 	sd_state(ix, "READY");
 	return 0;
 }

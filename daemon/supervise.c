@@ -111,8 +111,6 @@ void
 supervise_worker_lost(struct pool *pool, struct worker *w, const char *text)
 {
 	retry_all(pool, w, text, R_CHARGED);
-	master_pump(pool);
-	master_check_drained(pool->ix);
 }
 
 /* Answer w's jobs that are past their deadline with timeout (if fail). */
@@ -209,9 +207,6 @@ timeouts_due(evutil_socket_t fd, short what, void *arg)
 			worker_overdue(pool, &pool->workers[i], now);
 	if (next != 0 && (pool->timeout_at == 0 || next < pool->timeout_at))
 		timeout_arm(pool, next, now);
-	master_pump(pool);
-	master_check_drained(pool->ix);
-	peer_flush_all(&pool->ix->pb);
 }
 
 /* After each answer: has w done the jobs it may do in its life? */
@@ -302,7 +297,6 @@ tick(evutil_socket_t fd, short what, void *arg)
 			pool_recycle(w, why);
 	}
 	health_check(pool, &now);
-	peer_flush_all(&pool->ix->pb);
 }
 
 /* Workers keep dying young: respawns are backing off. */
