@@ -207,3 +207,46 @@ control_request(struct client *c, const struct ipc_msg *m)
 	client_reply_error(c, m->has_id, m->id, IPC_E_UNKNOWN_TYPE,
 	    "no handler for this message type");
 }
+
+/* A pool's news of a client's job (struct pool_ops): the answer goes out. */
+static void
+client_answer(struct client *c, uint64_t cid, const struct ipc_msg *m,
+    enum ipc_err e, const char *text)
+{
+	uint32_t	 max;
+
+	if (c->peer == NULL)
+		return;
+	max = peer_max(c->peer);
+	if (m == NULL)
+		client_reply_error(c, 1, cid, e, "%s", text);
+	else if (m->type == IPC_T_ERROR)
+		proto_put_error(peer_out(c->peer), max, 1, cid, m->code,
+		    m->message);
+	else if (proto_put_result(peer_out(c->peer), max, cid, &m->data) == -1)
+		client_reply_error(c, 1, cid, IPC_E_TOO_LARGE,
+		    "result larger than max_message (%u bytes)", max);
+}
+
+static void
+client_take(struct client *c, int queued)
+{
+	c->refs++;
+	c->queued += queued != 0;
+}
+
+static void
+client_dequeue(struct client *c)
+{
+	c->queued--;
+}
+
+static int
+client_alive(const struct client *c)
+{
+	return c->peer != NULL;
+}
+
+const struct pool_ops client_pool_ops = {
+	client_answer, client_take, client_dequeue, client_unref, client_alive
+};

@@ -96,6 +96,22 @@ struct sdstate {
 	uint64_t		 last_done;
 };
 
+/*
+ * How a pool gives news of the jobs it was given, to whoever gave them
+ * (control_req.c's clients): calls go down to a pool, news comes back up
+ * through these.  Every job the pool accepts gets exactly one answer.
+ */
+struct pool_ops {
+	/* Job cid is answered: the worker's RESULT or ERROR m, or (m NULL)
+	 * the pool's own error e, text saying why. */
+	void	(*answer)(struct client *, uint64_t, const struct ipc_msg *,
+		    enum ipc_err, const char *);
+	void	(*take)(struct client *, int);	/* holds one more (queued) */
+	void	(*dequeue)(struct client *);	/* a queued one is sent */
+	void	(*drop)(struct client *);	/* holds one fewer */
+	int	(*alive)(const struct client *);	/* wants the answers */
+};
+extern const struct pool_ops client_pool_ops;
 
 /*
  * A pool of workers: their processes, the jobs they hold and the queue of
@@ -103,6 +119,7 @@ struct sdstate {
  */
 struct pool {
 	struct ipcd		*ix;
+	const struct pool_ops	*ops;		/* news of its jobs, upward */
 	char			 name[POOL_NAME_MAX + 1];
 	struct poolconf		 conf;		/* its settings */
 
@@ -130,6 +147,7 @@ struct pool {
 	uint64_t		 retried;
 	uint64_t		 deaths;
 	int			 gone;		/* removed by a reload: drains */
+	int			 health_news;	/* degraded or healthy: tell */
 	int			 mark;		/* reload.c's, while it runs */
 	unsigned		 gen;		/* of its settings for workers */
 	TAILQ_ENTRY(pool)	 entry;
@@ -180,8 +198,18 @@ struct ipcd {
 	struct event		*ev_signals[4];
 };
 
-/* master.c: jobs in and out, the queue; master_stop.c: stopping */
-extern const struct peer_ops master_worker_ops;
+/* dispatch.c: one pool's jobs, and its workers' channels */
+extern const struct peer_ops dispatch_worker_ops;
+void	 dispatch_submit(struct pool *, struct client *,
+	    const struct ipc_msg *);
+void	 dispatch_pump(struct pool *);
+void	 dispatch_fail(struct pool *, struct job *, enum ipc_err,
+	    const char *);
+void	 dispatch_ready(struct worker *);
+unsigned dispatch_client_gone(struct pool *, const struct client *);
+void	 dispatch_unqueue_all(struct pool *);
+
+/* master.c: the router, the pools, the loop's follow-ups; master_stop.c */
 int	 master_start(struct ipcd *);
 void	 master_submit(struct ipcd *, struct client *,
 	    const struct ipc_msg *);
@@ -196,14 +224,10 @@ void	 master_status(struct ipcd *, const struct pool *,
 int	 master_wait_settled(struct ipcd *, struct client *, uint64_t);
 void	 master_settle(struct ipcd *);
 void	 master_answer_waiters(struct ipcd *, enum ipc_err);
-void	 master_pump(struct pool *);
-void	 master_job_fail(struct pool *, struct job *, enum ipc_err,
-	    const char *);
 void	 master_check_drained(struct ipcd *);
 void	 master_reap(struct ipcd *);
 void	 master_loop(struct ipcd *);
 void	 master_free(struct ipcd *);
-void	 master_ready(struct worker *);
 void	 master_retire_pools(struct ipcd *);
 struct pool *master_add_pool(struct ipcd *, const struct poolconf *);
 
@@ -235,7 +259,8 @@ void	 supervise_healthy(struct pool *);
 int	 master_reload(struct ipcd *, char *, size_t);
 
 /* pool.c: one pool and its workers' processes */
-struct pool *pool_new(struct ipcd *, const struct poolconf *);
+struct pool *pool_new(struct ipcd *, const struct poolconf *,
+	    const struct pool_ops *);
 void	 pool_start(struct pool *);
 int	 pool_spawn(struct pool *, struct worker *);
 void	 pool_set_state(struct worker *, enum worker_state);

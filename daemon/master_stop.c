@@ -66,7 +66,7 @@ master_fail_all(struct ipcd *ix)
 	TAILQ_FOREACH(pool, &ix->pools, entry)
 		for (i = 0; i < pool->jobs.n; i++)
 			if ((job = jobs_at(&pool->jobs, i)) != NULL)
-				master_job_fail(pool, job,
+				dispatch_fail(pool, job,
 				    IPC_E_SHUTTING_DOWN,
 				    "ipcd stopped before the job finished");
 }
@@ -95,24 +95,6 @@ drain_due(evutil_socket_t fd, short what, void *arg)
 	drain_end(ix);
 }
 
-/* Answer the jobs waiting in a pool's queue shutting_down. */
-static void
-unqueue_all(struct pool *pool)
-{
-	struct qent	 e;
-	const uint8_t	*frame;
-
-	evtimer_del(pool->ev_respawn);
-	while (queue_peek(&pool->queue, &e, &frame)) {
-		queue_pop(&pool->queue);
-		e.client->queued--;
-		client_reply_error(e.client, 1, e.cid, IPC_E_SHUTTING_DOWN,
-		    "ipcd is shutting down");
-		pool->failed++;
-		client_unref(e.client);
-	}
-}
-
 /* Stop taking jobs, answer the waiting ones, let running ones finish. */
 void
 master_stop(struct ipcd *ix)
@@ -124,8 +106,10 @@ master_stop(struct ipcd *ix)
 		return;
 	ix->stopping = 1;
 	master_answer_waiters(ix, IPC_E_SHUTTING_DOWN);
-	TAILQ_FOREACH(pool, &ix->pools, entry)
-		unqueue_all(pool);
+	TAILQ_FOREACH(pool, &ix->pools, entry) {
+		evtimer_del(pool->ev_respawn);
+		dispatch_unqueue_all(pool);
+	}
 	log_notice("stopping: %u jobs running, draining for up to %u s",
 	    jobs_running(ix), ix->conf.drain_timeout);
 	if (jobs_running(ix) == 0) {

@@ -120,7 +120,7 @@ pool_spawn(struct pool *pool, struct worker *w)
 	w->termed = 0;
 	pool_window_changed(w);
 	w->peer = peer_new(&pool->ix->pb, fd, IPC_DIR_FROM_WORKER,
-	    pool->ix->conf.max_message, &master_worker_ops, w);
+	    pool->ix->conf.max_message, &dispatch_worker_ops, w);
 	if (w->peer == NULL) {
 		log_warnx("pool %s worker %u: out of memory for its channel",
 		    pool->name, w->slot);
@@ -133,7 +133,7 @@ pool_spawn(struct pool *pool, struct worker *w)
 	if (pool->conf.protocol == POOL_NODE) {
 		/* a node worker says nothing first: Node queues what comes */
 		peer_set_framing(w->peer, &framing_node);
-		master_ready(w);
+		dispatch_ready(w);
 	} else
 		start_timer(pool, w);
 	return 0;
@@ -156,7 +156,7 @@ backoff_grow(struct pool *pool)
 {
 	if (pool->backoff_ms == 0) {
 		pool->backoff_ms = RESPAWN_MIN_MS;
-		sd_send_status(pool->ix);	/* degraded: say so now */
+		pool->health_news = 1;	/* degraded: say so now */
 	} else if ((pool->backoff_ms *= 2) > RESPAWN_MAX_MS)
 		pool->backoff_ms = RESPAWN_MAX_MS;
 }
@@ -214,13 +214,15 @@ respawn_later(struct pool *pool, struct worker *w)
 
 /* A pool named name, with its settings, but no worker yet. */
 struct pool *
-pool_new(struct ipcd *ix, const struct poolconf *conf)
+pool_new(struct ipcd *ix, const struct poolconf *conf,
+    const struct pool_ops *ops)
 {
 	struct pool	*pool;
 
 	if ((pool = calloc(1, sizeof(*pool))) == NULL)
 		return NULL;
 	pool->ix = ix;
+	pool->ops = ops;
 	pool->conf = *conf;
 	snprintf(pool->name, sizeof(pool->name), "%s", conf->name);
 	jobs_init(&pool->jobs);

@@ -63,10 +63,10 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 {
 	struct client	*c = job->client;
 
-	if (c->peer == NULL) {		/* nobody wants the answer */
+	if (!pool->ops->alive(c)) {	/* nobody wants the answer */
 		hold_drop(pool, w, job, clock_ns());
 		jobs_del(&pool->jobs, job);
-		client_unref(c);
+		pool->ops->drop(c);
 		return;
 	}
 	if (why != R_UNSTARTED && (pool->conf.retries == 0 ||
@@ -74,7 +74,7 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
-		master_job_fail(pool, job, IPC_E_WORKER_DIED, text);
+		dispatch_fail(pool, job, IPC_E_WORKER_DIED, text);
 		return;
 	}
 	hold_drop(pool, w, job, clock_ns());
@@ -129,7 +129,7 @@ late_jobs(struct pool *pool, struct worker *w, uint64_t now, int fail)
 		if (!fail)
 			continue;
 		pool->timed_out++;
-		master_job_fail(pool, job, IPC_E_TIMEOUT,
+		dispatch_fail(pool, job, IPC_E_TIMEOUT,
 		    "the job ran past its timeout");
 	}
 	return n;
@@ -259,7 +259,7 @@ supervise_healthy(struct pool *pool)
 	pool->backoff_ms = 0;
 	log_notice("pool %s healthy again: %u of %u workers ready",
 	    pool->name, pool->nready, pool->nworkers);
-	sd_send_status(pool->ix);
+	pool->health_news = 1;
 }
 
 /* A pool that was dying young and has stayed whole is healthy again. */
