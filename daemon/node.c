@@ -191,47 +191,106 @@ to_json(const msgpack_object *o, int depth, const char **why)
 	}
 }
 
+/* Append j's JSON text (any value) to out; -1 if memory ran out. */
+static int
+put_json(struct buf *out, const json_t *j)
+{
+	size_t	 flags = JSON_COMPACT | JSON_ENCODE_ANY;
+	size_t	 n = json_dumpb(j, NULL, 0, flags);
+
+	if (n == 0 || buf_reserve(out, n) == -1)
+		return -1;
+	json_dumpb(j, (char *)out->data + out->len, n, flags);
+	out->len += n;
+	return 0;
+}
+
+/*
+ * Append a value as JSON: an integer is written here (most jobs carry
+ * one), anything else through jansson.  -1 (with *e and why) if it
+ * cannot cross or memory ran out.
+ */
+static int
+put_value(struct buf *out, const msgpack_object *o, enum ipc_err *e,
+    const char **why)
+{
+	char	 num[32];
+	json_t	*j;
+	int	 r, n = -1;
+
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    o->via.u64 <= (uint64_t)NODE_SAFE_INT)
+		n = snprintf(num, sizeof(num), "%llu",
+		    (unsigned long long)o->via.u64);
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+	    o->via.i64 >= -(int64_t)NODE_SAFE_INT)
+		n = snprintf(num, sizeof(num), "%lld", (long long)o->via.i64);
+	if (n > 0)
+		return buf_append(out, num, (size_t)n);
+	if ((j = to_json(o, 1, why)) == NULL) {
+		*e = IPC_E_BAD_DATA;
+		return -1;
+	}
+	r = put_json(out, j);
+	json_decref(j);
+	return r;
+}
+
+/* The task's name as a JSON string; -1 if it is not UTF-8 (or no memory). */
+static int
+put_task_name(struct buf *out, struct ipc_str task, enum ipc_err *e,
+    const char **why)
+{
+	json_t	*j;
+	int	 r;
+
+	if ((j = json_stringn(task.p, task.len)) == NULL) {
+		*e = IPC_E_BAD_DATA;
+		*why = "a task name that is not valid UTF-8 cannot be carried "
+		    "to a node worker";
+		return -1;
+	}
+	r = put_json(out, j);
+	json_decref(j);
+	return r;
+}
+
 /*
  * The TASK line for a TASK frame, appended to out: 0, or -1 with *e and why
- * set (bad_data: a value JSON cannot carry; too_large: past max bytes).
+ * set (bad_data: a value JSON cannot carry; too_large: past max bytes),
+ * and nothing appended.
  */
 int
 node_put_task(struct buf *out, const uint8_t *frame, size_t len, uint32_t max,
     msgpack_zone *z, enum ipc_err *e, const char **why)
 {
 	struct ipc_msg	 m;
-	json_t		*j, *data;
-	size_t		 n, at;
+	char		 head[64];
+	size_t		 at = out->len;
+	int		 n;
 
 	*e = proto_decode(frame + FRAME_HDR, len - FRAME_HDR, IPC_DIR_TO_WORKER,
 	    z, &m, why);
 	if (*e != IPC_E_NONE)
 		return -1;
-	*e = IPC_E_BAD_DATA;
-	if ((data = to_json(&m.data, 1, why)) == NULL)
-		return -1;
-	j = json_pack("{s:s, s:I, s:s%, s:o}", "type", "TASK", "id",
-	    (json_int_t)m.id, "task", m.task.p, (size_t)m.task.len, "data",
-	    data);
+	n = snprintf(head, sizeof(head), "{\"type\":\"TASK\",\"id\":%llu,"
+	    "\"task\":", (unsigned long long)m.id);
 	*e = IPC_E_INTERNAL;
 	*why = "out of memory";
-	if (j == NULL)
-		return -1;
-	n = json_dumpb(j, NULL, 0, JSON_COMPACT);
-	at = out->len;
-	if (n == 0 || buf_reserve(out, n + 1) == -1) {
-		json_decref(j);
+	if (buf_append(out, head, (size_t)n) == -1 ||
+	    put_task_name(out, m.task, e, why) == -1 ||
+	    buf_append(out, ",\"data\":", 8) == -1 ||
+	    put_value(out, &m.data, e, why) == -1 ||
+	    buf_append(out, "}\n", 2) == -1) {
+		out->len = at;
 		return -1;
 	}
-	json_dumpb(j, (char *)out->data + at, n, JSON_COMPACT);
-	json_decref(j);
-	if (n + 1 > max) {
+	if (out->len - at > max) {
+		out->len = at;
 		*e = IPC_E_TOO_LARGE;
 		*why = "the job's TASK line is larger than max_message";
 		return -1;
 	}
-	out->data[at + n] = '\n';
-	out->len = at + n + 1;
 	return 0;
 }
 

@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 $PY -c 'import msgpack' 2>/dev/null ||
 	{ echo "1..0 # SKIP python3-msgpack is not installed"; exit 0; }
 TASKS=$(dirname "$TESTLIB")/node/tasks.js
-plan 40
+plan 41
 
 # mp ID HEX: a SUBMIT of task echo to pool t whose data is the MessagePack
 # value HEX, as raw's hex:... (built by hand: Python cannot make them all)
@@ -36,9 +36,14 @@ write_conf "workers = 1" "max_message = 64K" "" \
     "[pool t]" "command = $NODE $TASKS" "protocol = node" "workers = 2" \
     "job_timeout = 2s" "" \
     "[pool env]" "command = /bin/sh -c 'env >&2; exec $EXAMPLE_C'" \
-    "workers = 1"
-start_ipcd 8
+    "workers = 1" "" \
+    "[pool peek]" "command = /bin/sh -c 'head -n 1 <&3 >&2; exec sleep 600'" \
+    "protocol = node" "workers = 1" "job_timeout = 300ms"
+start_ipcd 9
 
+ctl submit -p peek double 21 >/dev/null 2>&1
+check "the TASK line is the JSON that doc/PROTOCOL.md 6.8 shows" wait_log \
+    'pool peek worker [0-9]+: \{"type":"TASK","id":[0-9]+,"task":"double","data":21\}$'
 is "worker.js doubles" 42 "$(ctl submit -p js double 21)"
 is "a float too" 5 "$(ctl submit -p js double 2.5)"
 ctl bench -p js -n 2000 -k 0 -w 64 >/dev/null 2>&1
