@@ -115,6 +115,11 @@ start_ipcd() {
 # stop_ipcd [SIGNAL]: signal ipcd and wait for it; sets IPCD_STATUS
 stop_ipcd() {
 	kill "-${1:-TERM}" "$IPCD_PID"
+	wait_exit
+}
+
+# wait_exit: wait for ipcd to exit by itself (bounded); sets IPCD_STATUS
+wait_exit() {
 	_i=0
 	while kill -0 "$IPCD_PID" 2>/dev/null; do
 		_i=$((_i + 1))

@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 16
+plan 18
 chmod 755 "$T"		# nobody must reach the socket to be refused by ipcd
 
 # as_nobody ARGS...: ipcctl as nobody:nogroup, with no other group
@@ -43,9 +43,12 @@ ctl reload >/dev/null
 is "after a reload allow_groups lets nogroup in" 8 \
     "$(as_nobody submit double 4)"
 is "and admin_group may scale" "3 workers" "$(as_nobody scale 3)"
+is "and stop ipcd" stopping "$(as_nobody shutdown 2>&1)"
+wait_exit
+is "which exits 0" 0 "$IPCD_STATUS"
 
 write_conf "socket_mode = 0660" "socket_group = nogroup" "socket_owner = nobody"
-stop_ipcd; start_ipcd
+start_ipcd
 is "socket_group owns the socket" nogroup "$(stat -c %G "$SOCK")"
 is "socket_owner owns it too" nobody "$(stat -c %U "$SOCK")"
 is "and its members may connect" 6 "$(as_nobody submit double 3)"
