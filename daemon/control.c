@@ -241,13 +241,32 @@ control_accept(evutil_socket_t lfd, short what, void *arg)
 	}
 }
 
+/*
+ * Is someone listening at sun?  The connect never blocks: a listener whose
+ * backlog is full (a frozen ipcd) says EAGAIN, which is as good as a yes.
+ */
+static int
+control_listening(const struct sockaddr_un *sun)
+{
+	int	 fd, r;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	if (r == -1)
+		r = errno == EAGAIN || errno == EINPROGRESS ? 0 : -1;
+	close(fd);
+	return r == 0;
+}
+
 /* Refuse to take over the socket of a running ipcd; remove a stale one. */
 static int
 control_clear(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat	 sb;
-	int		 fd, r;
+	int		 r;
 
 	if (lstat(path, &sb) == -1)
 		return errno == ENOENT ? 0 : -1;
@@ -258,11 +277,9 @@ control_clear(const char *path, char *err, size_t errlen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((r = control_listening(&sun)) == -1)
 		return -1;
-	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
-	close(fd);
-	if (r == 0) {
+	if (r == 1) {
 		snprintf(err, errlen, "%s: another ipcd is listening there",
 		    path);
 		return -1;
@@ -299,8 +316,9 @@ control_mkdir(const char *path, char *err, size_t errlen)
 	return -1;
 }
 
+/* Bind and listen on the socket; what it is (dev, inode) goes to *sb. */
 static int
-control_bind(const struct config *conf)
+control_bind(const struct config *conf, struct stat *sb)
 {
 	const char	*path = conf->socket;
 	mode_t		 mode = conf->socket_mode;
@@ -322,7 +340,7 @@ control_bind(const struct config *conf)
 	    chown(path, conf->socket_owner_set ? conf->socket_owner :
 	    (uid_t)-1, conf->socket_group_set ? conf->socket_group :
 	    (gid_t)-1) == -1) ||
-	    listen(fd, SOMAXCONN) == -1) {
+	    listen(fd, SOMAXCONN) == -1 || lstat(path, sb) == -1) {
 		r = errno;
 		close(fd);
 		errno = r;
@@ -347,7 +365,7 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 		log_info("using the control socket passed by systemd");
 	else if (control_mkdir(path, err, errlen) == -1 ||
 	    control_clear(path, err, errlen) == -1 ||
-	    (ix->listen_fd = control_bind(&ix->conf)) == -1) {
+	    (ix->listen_fd = control_bind(&ix->conf, &ix->listen_sb)) == -1) {
 		if (*err == '\0')
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -364,6 +382,26 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Remove the socket ipcd made, if it is still there: whatever has taken
+ * its place since (another ipcd's socket, a file) is left alone.
+ */
+static void
+control_unlink(const struct ipcd *ix)
+{
+	struct stat	 sb;
+
+	if (lstat(ix->conf.socket, &sb) == -1)
+		return;
+	if (!S_ISSOCK(sb.st_mode) || sb.st_dev != ix->listen_sb.st_dev ||
+	    sb.st_ino != ix->listen_sb.st_ino) {
+		log_info("%s is no longer ipcd's socket: left as it is",
+		    ix->conf.socket);
+		return;
+	}
+	unlink(ix->conf.socket);
+}
+
 /* Stop accepting and remove the socket; connected clients stay. */
 void
 control_close(struct ipcd *ix)
@@ -376,7 +414,7 @@ control_close(struct ipcd *ix)
 	close(ix->listen_fd);
 	ix->listen_fd = -1;
 	if (!ix->listen_inherited)	/* systemd owns an inherited one */
-		unlink(ix->conf.socket);
+		control_unlink(ix);
 }
 
 /* Close every client connection, trying once to send what is pending. */

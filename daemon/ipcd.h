@@ -5,6 +5,7 @@
 #define IPCD_H
 
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <stdint.h>
 #include <time.h>
@@ -175,6 +176,7 @@ struct ipcd {
 	/* control socket */
 	int			 listen_fd;
 	int			 listen_inherited;	/* socket activation */
+	struct stat		 listen_sb;	/* the socket made, to remove */
 	int			 socket_gid_known;
 	uint32_t		 socket_gid;		/* may connect */
 	struct event		*ev_accept;

@@ -160,6 +160,23 @@ detach(void)
 	exit(1);
 }
 
+/*
+ * Started with any of descriptors 0-2 closed, ipcd would hand them out to
+ * its own sockets and pipes, and then log into them and pass them on to
+ * its workers: /dev/null takes each closed one first.
+ */
+static void
+open_std_fds(void)
+{
+	int	 fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
+		;
+	if (fd == -1)
+		exit(1);
+	close(fd);
+}
+
 static void
 on_stop(evutil_socket_t sig, short what, void *arg)
 {
@@ -242,6 +259,7 @@ main(int argc, char **argv)
 	struct options	 o;
 	char		 err[512];
 
+	open_std_fds();
 	parse_args(argc, argv, &o);
 	memset(&ix, 0, sizeof(ix));
 	ix.listen_fd = ix.ready_fd = -1;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stopping: running jobs drain, queued ones are answered, the socket goes.
 . "$TESTLIB"
-plan 36
+plan 46
 
 wait_running() {
 	_i=0
@@ -176,4 +176,80 @@ is "a directory that cannot be made: exit 1" 1 $?
 like "saying which and why" \
     "cannot make the socket's directory $T/no/such: No such file" \
     "$(cat "$T/nodir.err")"
+
+# Only the socket ipcd made is removed when it stops: a file, or another
+# ipcd's socket, put in its place meanwhile is left alone.
+SOCK=$T/ipcd.sock
+write_conf
+start_ipcd
+rm -f "$SOCK"; echo mine > "$SOCK"
+stop_ipcd
+is "a file put where the socket was is left alone" mine "$(cat "$SOCK")"
+like "and ipcd says so" "is no longer ipcd's socket" "$(cat "$LOG")"
+rm -f "$SOCK"
+start_ipcd
+first=$IPCD_PID
+rm -f "$SOCK"
+cp "$CONF" "$T/second.conf"
+"$IPCD" -f "$T/second.conf" 2>"$T/second.log" &
+IPCD_PID=$!
+wait_ready 2
+second=$IPCD_PID
+IPCD_PID=$first
+stop_ipcd
+IPCD_PID=$second
+is "stopping the first ipcd leaves the second one's socket" 20 \
+    "$(ctl submit double 10)"
+stop_ipcd
+
+# A frozen ipcd whose backlog is full does not hang a second one: the
+# check for a live socket never blocks.
+start_ipcd
+kill -STOP "$IPCD_PID"
+/usr/bin/python3 -c '
+import resource, socket, sys, time
+h = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+resource.setrlimit(resource.RLIMIT_NOFILE, (h, h))
+held = []
+while len(held) < h - 16:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(s)
+print("full" if len(held) < h - 16 else "limit", flush=True)
+time.sleep(120)
+' "$SOCK" > "$T/backlog" 2>&1 &
+filler=$!
+_i=0
+until [ -s "$T/backlog" ]; do
+	_i=$((_i + 1)); [ $_i -lt 3000 ] || bail "the backlog did not fill"
+	sleep 0.01
+done
+is "the frozen ipcd's backlog is full" full "$(cat "$T/backlog")"
+timeout -s KILL "$STEP" "$IPCD" -f "$CONF" 2>"$T/frozen.err"
+is "a second ipcd beside it exits 1 at once" 1 $?
+like "saying another ipcd is there" 'another ipcd is listening there' \
+    "$(cat "$T/frozen.err")"
+kill "$filler"; wait "$filler" 2>/dev/null
+kill -CONT "$IPCD_PID"
+is "the first one, thawed, answers" 20 "$(ctl submit double 10)"
+stop_ipcd
+
+# Started with descriptors 0-2 closed, ipcd puts /dev/null there first, so
+# that none of its own descriptors take their place.
+(exec "$IPCD" -f "$CONF" <&- >&- 2>&-) &
+IPCD_PID=$!
+wait_ready 2
+is "stdin, stdout and stderr were closed: /dev/null on each" \
+    "/dev/null /dev/null /dev/null" \
+    "$(readlink /proc/$IPCD_PID/fd/0 /proc/$IPCD_PID/fd/1 \
+    /proc/$IPCD_PID/fd/2 | tr '\n' ' ' | sed 's/ $//')"
+w=$(worker_pids | head -n 1)
+is "and the workers have the same" "/dev/null /dev/null" \
+    "$(readlink /proc/$w/fd/0 /proc/$w/fd/1 | tr '\n' ' ' | sed 's/ $//')"
+is "jobs go through" 20 "$(ctl submit double 10)"
+stop_ipcd
 done_testing
