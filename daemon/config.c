@@ -4,12 +4,17 @@
  * [ipcd]'s pool keys, wherever they stand; every error with its line.
  * config_value.c parses each value.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -491,6 +496,56 @@ load_error(char *err, size_t errlen, const char *path, int line,
 }
 
 /*
+ * May sb, what (the file or its directory), be trusted?  Only if it is
+ * owned by root or by ipcd's own user and nobody else may write to it, as
+ * sshd's StrictModes has it: anyone else could hand ipcd their settings.
+ */
+static int
+trusted(const struct stat *sb, const char *what, char *problem, size_t len)
+{
+	uid_t	 me = geteuid();
+
+	if (sb->st_uid != 0 && sb->st_uid != me)
+		snprintf(problem, len, "%s is owned by uid %u, not by root or "
+		    "ipcd's user (uid %u): refused", what,
+		    (unsigned)sb->st_uid, (unsigned)me);
+	else if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(problem, len, "%s may be written by %s (mode %04o): "
+		    "refused; chmod go-w it", what, sb->st_mode & S_IWOTH ?
+		    "anyone" : "its group", (unsigned)(sb->st_mode & 07777));
+	else
+		return 1;
+	return 0;
+}
+
+/* The open config file fp, and the directory holding path: trusted? */
+static int
+config_trusted(FILE *fp, const char *path, char *err, size_t errlen)
+{
+	struct stat	 sb;
+	char		 dir[PATH_MAX], problem[256];
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (fstat(fileno(fp), &sb) == -1) {
+		load_error(err, errlen, path, 0, strerror(errno));
+		return 0;
+	}
+	if (!trusted(&sb, "the file", problem, sizeof(problem))) {
+		load_error(err, errlen, path, 0, problem);
+		return 0;
+	}
+	if (stat(dirname(dir), &sb) == -1) {
+		load_error(err, errlen, path, 0, strerror(errno));
+		return 0;
+	}
+	if (!trusted(&sb, "its directory", problem, sizeof(problem))) {
+		load_error(err, errlen, path, 0, problem);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Load path over the defaults into c.  On error c is untouched and err holds
  * "FILE:LINE: problem" (or "FILE: problem").
  */
@@ -508,6 +563,10 @@ config_load(struct config *c, const char *path, char *err, size_t errlen)
 	l.sec = SEC_NONE;
 	if ((l.fp = fopen(path, "r")) == NULL) {
 		load_error(err, errlen, path, 0, strerror(errno));
+		return -1;
+	}
+	if (!config_trusted(l.fp, path, err, errlen)) {
+		fclose(l.fp);
 		return -1;
 	}
 	r = ini_parse_stream(loader_read, &l, loader_key, &l);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The config file: checked with -n, errors name the file and line.
 . "$TESTLIB"
-plan 28
+plan 35
 
 out=$("$IPCD" -n -f "$CONF_IN" 2>&1)
 is "the shipped config is valid" "$CONF_IN: configuration OK" "$out"
@@ -88,5 +88,48 @@ like "a refused reload names the line and the problem" \
 check "in valid UTF-8" utf8 "$out"
 like "and so does the log" ":7: workers: 'zero' is not a number" \
     "$(grep 'reload' "$LOG" | tail -n 1)"
+
+stop_ipcd
+
+# A config file, or its directory, that another user may write is refused
+# (as sshd's StrictModes): with -n, at start and at a reload.
+mkdir -m 0755 "$T/etc"
+printf '[ipcd]\nsocket = %s\n' "$SOCK" > "$T/etc/ipcd.conf"
+chmod 0666 "$T/etc/ipcd.conf"
+out=$("$IPCD" -n -f "$T/etc/ipcd.conf" 2>&1); rc=$?
+is "ipcd -n refuses a config anyone may write (exit 1)" 1 "$rc"
+is "saying why and what to do" "ipcd: $T/etc/ipcd.conf: the file may be \
+written by anyone (mode 0666): refused; chmod go-w it" "$out"
+chmod 0644 "$T/etc/ipcd.conf"
+chmod 0775 "$T/etc"
+like "or whose directory its group may write" \
+    "its directory may be written by its group \(mode 0775\)" \
+    "$("$IPCD" -n -f "$T/etc/ipcd.conf" 2>&1)"
+chmod 0755 "$T/etc"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chown nobody "$T/etc/ipcd.conf"
+	like "or that another user owns" "the file is owned by uid \
+$(id -u nobody), not by root or ipcd's user \(uid 0\): refused" \
+	    "$("$IPCD" -n -f "$T/etc/ipcd.conf" 2>&1)"
+	chown root "$T/etc/ipcd.conf"
+else
+	ok "# SKIP needs root and the user nobody"
+fi
+"$IPCD" -f "$T/etc/ipcd.conf" 2>"$LOG" &
+IPCD_PID=$!
+wait_ready 2
+printf '[ipcd]\nsocket = %s\nworkers = 5\n' "$SOCK" > "$T/etc/ipcd.conf"
+chmod 0666 "$T/etc/ipcd.conf"
+kill -HUP "$IPCD_PID"
+wait_log "reload refused.*may be written by anyone" ||
+    diag "no refusal in the log"
+like "a SIGHUP does not apply a file anyone may write" \
+    "reload refused, the running configuration stays: .*mode 0666" \
+    "$(cat "$LOG")"
+is "and the pool keeps its size" 2 "$(ready_workers)"
+chmod 0644 "$T/etc/ipcd.conf"
+ctl reload >/dev/null
+is "once fixed, the reload is applied" 5 "$(ready_workers)"
+stop_ipcd
 
 done_testing

@@ -2,6 +2,7 @@
  * Unit tests of daemon/config.c: defaults, loading a file, and the error
  * for each kind of mistake, which must name the file, the line and the key.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -22,7 +23,8 @@
 #include "proto.h"
 
 struct fx {
-	char		 path[64];
+	char		 dir[64];
+	char		 path[80];
 	char		 err[CONFIG_ERR_MAX];
 	struct config	 c;
 	struct config	 before;	/* c as it was before a failed load */
@@ -32,16 +34,16 @@ static int
 setup(void **state)
 {
 	struct fx	*f;
-	int		 fd;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "/tmp/test_config.XXXXXX");
-	if ((fd = mkstemp(f->path)) == -1) {
+	/* a directory of its own: ipcd trusts no config in /tmp itself */
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_config.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
 		free(f);
 		return -1;
 	}
-	close(fd);
+	snprintf(f->path, sizeof(f->path), "%s/ipcd.conf", f->dir);
 	/* Not the defaults, so that "unchanged" and "defaults" differ. */
 	config_defaults(&f->c);
 	f->c.pool.workers = 77;
@@ -58,6 +60,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	unlink(f->path);
+	rmdir(f->dir);
 	config_free(&f->c);
 	free(f);
 	return 0;
@@ -579,6 +582,58 @@ missing_file(void **state)
 	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
 }
 
+/* err is "PATH: ...what..." and c is unchanged. */
+static void
+expect_refused(struct fx *f, const char *what)
+{
+	char	 prefix[128];
+
+	assert_int_equal(load(f, "[ipcd]\nworkers = 3\n"), -1);
+	snprintf(prefix, sizeof(prefix), "%s: ", f->path);
+	if (strncmp(f->err, prefix, strlen(prefix)) != 0 ||
+	    strstr(f->err, what) == NULL)
+		fail_msg("error '%s' is not '%s...%s'", f->err, prefix, what);
+	assert_memory_equal(&f->c, &f->before, sizeof(f->c));
+}
+
+/* A config anyone but its owner may write to is refused, as is its dir. */
+static void
+writable_refused(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(load(f, "[ipcd]\nworkers = 3\n"), 0);
+	assert_int_equal(chmod(f->path, 0666), 0);
+	expect_refused(f, "the file may be written by anyone (mode 0666)");
+	assert_int_equal(chmod(f->path, 0664), 0);
+	expect_refused(f, "the file may be written by its group (mode 0664)");
+	assert_int_equal(chmod(f->path, 0644), 0);
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	expect_refused(f, "its directory may be written by anyone");
+	assert_int_equal(chmod(f->dir, 01777), 0);
+	expect_refused(f, "its directory may be written by anyone");
+	assert_int_equal(chmod(f->dir, 0755), 0);
+	assert_int_equal(load(f, "[ipcd]\nworkers = 3\n"), 0);
+	assert_int_equal(f->c.pool.workers, 3);
+}
+
+/* Owned by another user than root or ipcd's: refused (needs root). */
+static void
+foreign_owner_refused(void **state)
+{
+	struct fx	*f = *state;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(load(f, "[ipcd]\n"), 0);
+	assert_int_equal(chown(f->path, 65534, (gid_t)-1), 0);
+	expect_refused(f, "the file is owned by uid 65534, not by root");
+	assert_int_equal(chown(f->path, 0, (gid_t)-1), 0);
+	assert_int_equal(chown(f->dir, 65534, (gid_t)-1), 0);
+	expect_refused(f, "its directory is owned by uid 65534");
+	assert_int_equal(chown(f->dir, 0, (gid_t)-1), 0);
+}
+
 /* A short error buffer gets a truncated, terminated message. */
 static void
 short_error_buffer(void **state)
@@ -905,8 +960,11 @@ main(void)
 		T(hash_is_part_of_value),
 		T(unchanged_on_error),
 		T(missing_file),
+		T(writable_refused),
+		T(foreign_owner_refused),
 		T(short_error_buffer),
 	};
 
+	umask(022);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
