@@ -152,6 +152,7 @@ static void
 ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
 	struct pool	*pool;
+	char		 err[256];
 
 	if (pool_request(ix, c, m) == -1 ||
 	    named_pool(ix, c, m, ix->builtin, &pool) == -1)
@@ -159,6 +160,12 @@ ctl_scale(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 	if (m->count < 1 || m->count > WORKERS_MAX) {
 		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA,
 		    "count must be 1 to %d", WORKERS_MAX);
+		return;
+	}
+	if (nofile_check(nofile_pools(ix, pool, (unsigned)m->count), err,
+	    sizeof(err)) == -1) {
+		client_reply_error(c, 1, m->id, IPC_E_BAD_DATA, "pool %s: %s",
+		    pool->name, err);
 		return;
 	}
 	pool->conf.workers = (unsigned)m->count;

@@ -276,6 +276,7 @@ unsigned pool_window_max(const struct worker *);
 void	 pool_window_changed(struct worker *);
 void	 pool_retire_if_idle(struct worker *);
 int	 pool_settled(const struct pool *);
+int	 pool_stalled(const struct pool *);
 void	 pool_stop_worker(struct worker *, int);
 int	 pool_recycle(struct worker *, const char *);
 uint64_t pool_worker_rss(const struct worker *);
@@ -313,6 +314,14 @@ void	 access_socket_group(struct ipcd *);
 unsigned limits_conns(const struct uidtab *, uint32_t);
 int	 limits_conn_open(struct uidtab *, uint32_t);
 void	 limits_conn_close(struct uidtab *, uint32_t);
+
+/* nofile.c: the descriptor limit, and what the pools may take of it */
+void	 nofile_raise(void);
+int	 nofile_restore(void);
+unsigned nofile_per_worker(enum pool_protocol);
+int	 nofile_check(uint64_t, char *, size_t);
+uint64_t nofile_config(const struct config *);
+uint64_t nofile_pools(const struct ipcd *, const struct pool *, unsigned);
 
 /* privs.c */
 int	 privs_drop(const struct poolconf *);

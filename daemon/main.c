@@ -103,6 +103,10 @@ load_config(struct ipcd *ix, const struct options *o)
 		fprintf(stderr, "ipcd: -s %s\n", err);
 		exit(1);
 	}
+	if (nofile_check(nofile_config(&ix->conf), err, sizeof(err)) == -1) {
+		fprintf(stderr, "ipcd: %s: %s\n", o->conf, err);
+		exit(1);
+	}
 	ix->conf_path = o->conf;
 	ix->socket_arg = o->socket;
 }
@@ -260,6 +264,7 @@ main(int argc, char **argv)
 	char		 err[512];
 
 	open_std_fds();
+	nofile_raise();
 	parse_args(argc, argv, &o);
 	memset(&ix, 0, sizeof(ix));
 	ix.listen_fd = ix.ready_fd = -1;

@@ -108,13 +108,12 @@ master_answer_waiters(struct ipcd *ix, enum ipc_err e)
 	ix->nwaiters = 0;
 }
 
-/* No worker of the pool could start: it will not settle by waiting. */
-static int
-pool_failing(const struct pool *pool)
-{
-	return supervise_degraded(pool) && pool->nready == 0;
-}
-
+/*
+ * Answer RELOAD and SCALE once every pool has its size, or has stopped
+ * getting there for now (pool_stalled: its workers cannot start or die
+ * young, and it backs off, which may take long; the status shows it).  A
+ * pool removed by a reload is waited for until its workers have gone.
+ */
 void
 master_settle(struct ipcd *ix)
 {
@@ -123,7 +122,7 @@ master_settle(struct ipcd *ix)
 	if (ix->nwaiters == 0)
 		return;
 	TAILQ_FOREACH(pool, &ix->pools, entry)
-		if (!pool_settled(pool) && (pool->gone || !pool_failing(pool)))
+		if (!pool_settled(pool) && (pool->gone || !pool_stalled(pool)))
 			return;
 	master_answer_waiters(ix, IPC_E_NONE);
 }

@@ -551,6 +551,24 @@ pool_resize(struct pool *pool, unsigned n)
 }
 
 /* Has the pool reached its size: n workers ready and none going? */
+/*
+ * Degraded, with every worker short of ready waiting for its respawn:
+ * nothing under way will bring the pool to its size soon.
+ */
+int
+pool_stalled(const struct pool *pool)
+{
+	unsigned	 i;
+
+	if (!supervise_degraded(pool))
+		return 0;
+	for (i = 0; i < pool->nslots; i++)
+		if (pool->workers[i].state != W_READY &&
+		    pool->workers[i].state != W_EMPTY)
+			return 0;
+	return 1;
+}
+
 int
 pool_settled(const struct pool *pool)
 {

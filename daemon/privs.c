@@ -46,6 +46,9 @@ privs_limit(int resource, const char *key, rlim_t soft, rlim_t hard)
 static int
 privs_limits(const struct poolconf *c)
 {
+	if (c->limit_nofile == 0 && nofile_restore() == -1)
+		log_warn("worker: cannot lower the descriptor limit to ipcd's "
+		    "own at start");
 	if (c->limit_nofile != 0 && privs_limit(RLIMIT_NOFILE, "limit_nofile",
 	    c->limit_nofile, c->limit_nofile) == -1)
 		return -1;

@@ -130,6 +130,13 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 		sd_state(ix, "READY");
 		return -1;
 	}
+	if (nofile_check(nofile_config(&next), err, errlen) == -1) {
+		log_warnx("reload refused, the running configuration stays: %s",
+		    err);
+		config_free(&next);
+		sd_state(ix, "READY");
+		return -1;
+	}
 	if (ix->socket_arg != NULL)	/* -s still wins over the file */
 		config_set(&next, "socket", ix->socket_arg, ignored,
 		    sizeof(ignored));
