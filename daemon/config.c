@@ -61,6 +61,8 @@ static const struct key keys[] = {
 	{ "builtin", value_bool, G(builtin), 0, 0 },
 	{ "retries", value_uint, P(retries), 0, 100 },
 	{ "job_timeout", value_duration, P(job_timeout), 0, 30 * DAY_MS },
+	{ "max_job_timeout", value_duration, P(max_job_timeout), 0,
+	    30 * DAY_MS },
 	{ "max_jobs_per_worker", value_uint, P(max_jobs_per_worker), 0,
 	    UINT32_MAX },
 	{ "max_worker_rss", value_size, P(max_worker_rss), 0, SIZE64 },
@@ -98,6 +100,7 @@ poolconf_defaults(struct poolconf *p)
 	p->queue_limit = 65536;
 	p->retries = 1;
 	p->job_timeout = 60 * 1000;
+	p->max_job_timeout = CEILING_JOB_TIMEOUT;
 	p->start_timeout = 60 * 1000;
 }
 

@@ -29,6 +29,8 @@
 #define POOLS_MAX	64
 #define CONF_TEXT_MAX	1024		/* command, environment, ... */
 #define CONFIG_ENV_MAX	64		/* variables in environment */
+/* max_job_timeout not set: job_timeout is the ceiling */
+#define CEILING_JOB_TIMEOUT	UINT32_MAX
 
 /* uids or gids named in the config */
 struct idlist {
@@ -65,6 +67,7 @@ struct poolconf {
 	/* supervision: durations in milliseconds, 0 meaning none */
 	unsigned	 retries;
 	unsigned	 job_timeout;
+	unsigned	 max_job_timeout;	/* CEILING_JOB_TIMEOUT: that */
 	unsigned	 max_jobs_per_worker;
 	uint64_t	 max_worker_rss;		/* bytes */
 	unsigned	 max_worker_age;

@@ -38,11 +38,22 @@ pick_worker(struct pool *pool, uint64_t now)
 	return sched_pick(&pool->sched, pool->nslots, slot_at, pool, now);
 }
 
-/* The job's time limit: its own, else the configured default. */
+/*
+ * The job's time limit: its own, else job_timeout, but never past the
+ * operator's ceiling (max_job_timeout, else job_timeout), and none (0)
+ * only if the ceiling is none.
+ */
 static uint32_t
 job_timeout(const struct pool *pool, const struct ipc_msg *m)
 {
-	return m->has_timeout ? m->timeout : pool->conf.job_timeout;
+	uint32_t	 t = m->has_timeout ? m->timeout : pool->conf.job_timeout;
+	uint32_t	 ceiling = pool->conf.max_job_timeout;
+
+	if (ceiling == CEILING_JOB_TIMEOUT)
+		ceiling = pool->conf.job_timeout;
+	if (ceiling != 0 && (t == 0 || t > ceiling))
+		t = ceiling;
+	return t;
 }
 
 /* Tell the job's giver of the pool's own error: one answer per job. */
@@ -270,23 +281,50 @@ dispatch_pump(struct pool *pool)
 	}
 }
 
-/* Forget a job, replying err to its client if it is still there. */
+/*
+ * Forget a job, replying err to its client if it is still there (a late
+ * job has had its answer).
+ */
 void
 dispatch_fail(struct pool *pool, struct job *job, enum ipc_err err,
     const char *text)
 {
 	struct client	*c = job->client;
 	struct worker	*w = NULL;
+	int		 late = job->late != 0;
 
 	if (job->worker >= 0) {
 		w = &pool->workers[job->worker];
 		hold_drop(pool, w, job, clock_ns());
+		w->late -= late;
+		pool_late_changed(w);
 	}
-	refuse(pool, c, job->cid, err, "%s", text);
-	pool->failed++;
+	if (!late) {
+		refuse(pool, c, job->cid, err, "%s", text);
+		pool->failed++;
+	}
 	jobs_del(&pool->jobs, job);
 	if (w != NULL)
 		pool_retire_if_idle(w);
+	if (!late)
+		pool->ops->drop(c);
+}
+
+/*
+ * Answer a job err now, though its worker still holds it: the job stays
+ * there, late, until the worker answers it (unseen) or goes.
+ */
+void
+dispatch_abandon(struct pool *pool, struct job *job, enum ipc_err err,
+    const char *text)
+{
+	struct client	*c = job->client;
+
+	refuse(pool, c, job->cid, err, "%s", text);
+	pool->failed++;
+	job->client = NULL;
+	job->late = 1;
+	job->deadline = 0;
 	pool->ops->drop(c);
 }
 
@@ -319,8 +357,16 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 		    (unsigned long long)m->id);
 		return;
 	}
-	c = job->client;
 	w->life_done++;
+	if (job->late) {	/* answered timeout already */
+		hold_answered(pool, w, job, clock_ns());
+		w->late--;
+		pool_late_changed(w);
+		jobs_del(&pool->jobs, job);
+		pool_retire_if_idle(w);
+		return;
+	}
+	c = job->client;
 	if (m->type == IPC_T_RESULT) {
 		pool->done++;
 		w->done++;
@@ -330,6 +376,7 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 	hold_answered(pool, w, job, clock_ns());
 	jobs_del(&pool->jobs, job);
 	supervise_worker_answered(pool, w);
+	supervise_late(pool, w);
 	pool_retire_if_idle(w);
 	pool->ops->drop(c);
 }

@@ -50,6 +50,7 @@ struct worker {
 	unsigned		 gen;		/* its pool's gen when started */
 	int			 ids;		/* node: it echoes TASK ids */
 	int			 termed;	/* SIGTERM sent, SIGKILL next */
+	unsigned		 late;		/* jobs held past their timeout */
 };
 
 /* The process at the other end of a client connection. */
@@ -207,6 +208,8 @@ void	 dispatch_submit(struct pool *, struct client *,
 void	 dispatch_pump(struct pool *);
 void	 dispatch_fail(struct pool *, struct job *, enum ipc_err,
 	    const char *);
+void	 dispatch_abandon(struct pool *, struct job *, enum ipc_err,
+	    const char *);
 void	 dispatch_ready(struct worker *);
 unsigned dispatch_client_gone(struct pool *, const struct client *);
 void	 dispatch_unqueue_all(struct pool *);
@@ -254,6 +257,7 @@ void	 supervise_free(struct pool *);
 void	 supervise_job_started(struct pool *, struct job *, uint64_t);
 void	 supervise_worker_lost(struct pool *, struct worker *, const char *);
 void	 supervise_worker_answered(struct pool *, struct worker *);
+void	 supervise_late(struct pool *, struct worker *);
 int	 supervise_degraded(const struct pool *);
 void	 supervise_healthy(struct pool *);
 
@@ -266,6 +270,7 @@ struct pool *pool_new(struct ipcd *, const struct poolconf *,
 void	 pool_start(struct pool *);
 int	 pool_spawn(struct pool *, struct worker *);
 void	 pool_set_state(struct worker *, enum worker_state);
+void	 pool_late_changed(struct worker *);
 const char *pool_state_name(enum worker_state);
 int	 pool_reaped(struct pool *, pid_t, int);
 void	 pool_close(struct pool *);

@@ -58,6 +58,7 @@ jobs_add(struct jobs *j, struct client *c, uint64_t cid, int w, uint64_t *id)
 	job->deadline = 0;
 	job->timeout = 0;
 	job->tries = 0;
+	job->late = 0;
 	job->task.off = job->task.len = 0;
 	j->running++;
 	*id = (uint64_t)job->gen << 32 | slot;

@@ -36,6 +36,7 @@ struct job {
 	uint64_t	 deadline;	/* CLOCK_MONOTONIC ms; 0: none */
 	uint32_t	 timeout;	/* ms; 0: none */
 	uint32_t	 tries;		/* times it was sent again */
+	uint32_t	 late;		/* answered timeout; still on its worker */
 	uint32_t	 gen;
 	uint32_t	 next;		/* free, waiting or worker's list */
 	int		 worker;	/* its worker's slot, or JOB_* */

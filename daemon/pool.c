@@ -40,7 +40,14 @@ pool_set_state(struct worker *w, enum worker_state s)
 	if (s == W_READY)
 		w->pool->nready++;
 	w->state = s;
-	w->ss.open = s == W_READY;
+	pool_late_changed(w);
+}
+
+/* A worker takes new jobs while it is ready and holds no late one. */
+void
+pool_late_changed(struct worker *w)
+{
+	w->ss.open = w->state == W_READY && w->late == 0;
 }
 
 /* A program's output and error, read by the master into its log. */
@@ -118,6 +125,7 @@ pool_spawn(struct pool *pool, struct worker *w)
 	clock_gettime(CLOCK_MONOTONIC, &w->started);
 	w->ids = 0;
 	w->termed = 0;
+	w->late = 0;
 	pool_window_changed(w);
 	w->peer = peer_new(&pool->ix->pb, fd, IPC_DIR_FROM_WORKER,
 	    pool->ix->conf.max_message, &dispatch_worker_ops, w);

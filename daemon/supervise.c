@@ -47,15 +47,24 @@ supervise_job_started(struct pool *pool, struct job *job, uint64_t now)
 /* Why a job leaves its worker unanswered, and what that costs it. */
 enum retry {
 	R_UNSTARTED,	/* it had not started: sent again, never charged */
-	R_FREE,		/* stopped for another job's sake: no try used */
 	R_CHARGED	/* its worker died: one try used */
 };
+
+/* A late job, answered already, leaves its worker: nobody is told. */
+static void
+forget_late(struct pool *pool, struct worker *w, struct job *job)
+{
+	hold_drop(pool, w, job, clock_ns());
+	w->late--;
+	pool_late_changed(w);
+	jobs_del(&pool->jobs, job);
+}
 
 /*
  * A job of w's must leave it unanswered (text says why): send it again
  * later, or answer worker_died if it may not be.  A job that had not
  * started never ran, so it is sent again even with retries = 0; one that
- * had started is sent again only if retries allow (at most once).
+ * had started is sent again only if retries allow.
  */
 static void
 supervise_retry(struct pool *pool, struct worker *w, struct job *job,
@@ -63,14 +72,17 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 {
 	struct client	*c = job->client;
 
+	if (job->late) {
+		forget_late(pool, w, job);
+		return;
+	}
 	if (!pool->ops->alive(c)) {	/* nobody wants the answer */
 		hold_drop(pool, w, job, clock_ns());
 		jobs_del(&pool->jobs, job);
 		pool->ops->drop(c);
 		return;
 	}
-	if (why != R_UNSTARTED && (pool->conf.retries == 0 ||
-	    (why == R_CHARGED && job->tries >= pool->conf.retries))) {
+	if (why == R_CHARGED && job->tries >= pool->conf.retries) {
 		log_info("job %llu of client %llu: %s; not tried again",
 		    (unsigned long long)job->cid,
 		    (unsigned long long)c->serial, text);
@@ -113,63 +125,96 @@ supervise_worker_lost(struct pool *pool, struct worker *w, const char *text)
 	retry_all(pool, w, text, R_CHARGED);
 }
 
-/* Answer w's jobs that are past their deadline with timeout (if fail). */
+/*
+ * Answer w's jobs that are past their deadline with timeout (if answer);
+ * each stays on w, late, until w answers it or goes.  How many there are.
+ */
 static unsigned
-late_jobs(struct pool *pool, struct worker *w, uint64_t now, int fail)
+late_jobs(struct pool *pool, struct worker *w, uint64_t now, int answer)
 {
-	struct job	*job, *next;
+	struct job	*job;
 	unsigned	 n = 0;
 
 	for (job = joblist_first(&pool->jobs, &w->held); job != NULL;
-	    job = next) {
-		next = joblist_next(&pool->jobs, job);
-		if (job->deadline == 0 || job->deadline > now)
+	    job = joblist_next(&pool->jobs, job)) {
+		if (job->late || job->deadline == 0 || job->deadline > now)
 			continue;
 		n++;
-		if (!fail)
+		if (!answer)
 			continue;
 		pool->timed_out++;
-		dispatch_fail(pool, job, IPC_E_TIMEOUT,
+		dispatch_abandon(pool, job, IPC_E_TIMEOUT,
 		    "the job ran past its timeout");
+		w->late++;
+		pool_late_changed(w);
 	}
 	return n;
 }
 
+/* Does w hold a job it has started that is not late: one still in time? */
+static int
+running_in_time(struct pool *pool, const struct worker *w)
+{
+	struct job	*job;
+
+	for (job = joblist_first(&pool->jobs, &w->held); job != NULL;
+	    job = joblist_next(&pool->jobs, job))
+		if (!job->late && job->started_ns != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * w holds late jobs.  While it also runs jobs still in time it goes on,
+ * so that one job's timeout never stops or re-runs another's; once its
+ * only started jobs are late, it is stopped and the jobs that never
+ * started go to other workers, without using a try.
+ */
+void
+supervise_late(struct pool *pool, struct worker *w)
+{
+	char		 text[128];
+
+	if (w->late == 0 || w->peer == NULL || running_in_time(pool, w))
+		return;
+	log_warnx("pool %s worker %u (pid %ld): a job ran past its timeout; "
+	    "stopping the worker", w->pool->name, w->slot, (long)w->pid);
+	w->asked = 1;
+	pool_stop_worker(w, SIGTERM);
+	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
+	    "job on it ran past its timeout", (long)w->pid);
+	retry_all(pool, w, text, R_UNSTARTED);
+}
+
 /*
  * A job on w is past its deadline.  Take what w has already written (the
- * answer may be there, and then all is well), then stop it: its late jobs
- * get timeout, the others go to other workers.  A worker whose channel has
- * already ended is on its way out: only its late jobs are answered now,
- * the rest when it is reaped.
+ * answer may be there, and then all is well), then answer its late jobs
+ * timeout, and stop it unless it still runs others in time.  A worker
+ * whose channel has already ended is on its way out: its late jobs are
+ * answered now, the rest when it is reaped.
  */
 static void
 worker_overdue(struct pool *pool, struct worker *w, uint64_t now)
 {
 	enum worker_state was = w->state;
-	char		 text[128];
 
 	if (w->peer != NULL) {
 		pool_set_state(w, W_EXITING);	/* no new job meanwhile */
 		peer_drain(w->peer);
 	}
-	if (w->peer == NULL) {		/* it is going by itself */
-		late_jobs(pool, w, now, 1);
-		return;
-	}
-	if (late_jobs(pool, w, now, 0) == 0) {	/* the answers were there */
+	if (w->peer != NULL)
 		pool_set_state(w, was);
+	if (late_jobs(pool, w, now, 0) == 0) {	/* the answers were there */
 		hold_kick(pool, w, clock_ns());
 		pool_retire_if_idle(w);
 		return;
 	}
-	log_warnx("pool %s worker %u (pid %ld): a job ran past its timeout; "
-	    "stopping the worker", w->pool->name, w->slot, (long)w->pid);
-	w->asked = 1;
-	pool_stop_worker(w, SIGTERM);
 	late_jobs(pool, w, now, 1);
-	snprintf(text, sizeof(text), "worker (pid %ld) was stopped: another "
-	    "job on it ran past its timeout", (long)w->pid);
-	retry_all(pool, w, text, R_FREE);
+	supervise_late(pool, w);
+	if (w->peer != NULL && w->state != W_EXITING)
+		log_info("pool %s worker %u (pid %ld): a job ran past its "
+		    "timeout; the worker finishes its other jobs first",
+		    w->pool->name, w->slot, (long)w->pid);
 }
 
 /* Is one of w's jobs past its deadline?  The earliest other one in *next. */

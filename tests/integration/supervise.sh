@@ -4,7 +4,7 @@
 # replaced, results written before a death are delivered, workers are
 # recycled, and a pool whose workers keep dying says it is degraded.
 . "$TESTLIB"
-plan 39
+plan 42
 
 holding() {		# holding N: some worker holds N jobs
 	ctl status --json | grep -q "\"jobs\":$1,"
@@ -101,11 +101,30 @@ is "status counts the timeout" 1 "$(json_field timed_out)"
 is "a stopped worker is not a death" 0 "$(json_field deaths)"
 like "the stop is logged" 'a job ran past its timeout; stopping the worker' \
     "$(cat "$LOG")"
-is "a job may ask for more time" 600 \
-    "$(ctl submit --timeout 3s sleep 600)"
-is "or for none" 500 "$(ctl submit --timeout 0 sleep 500)"
 out=$(ctl submit --timeout=100ms sleep 3000 2>&1)
-is "or for less" "ipcctl: timeout: the job ran past its timeout" "$out"
+is "a job may ask for less time" \
+    "ipcctl: timeout: the job ran past its timeout" "$out"
+out=$(ctl submit --timeout 1h sleep 30000 2>&1)
+is "but not for more than job_timeout (max_job_timeout unset)" \
+    "ipcctl: timeout: the job ran past its timeout" "$out"
+out=$(ctl submit --timeout 0 sleep 30000 2>&1)
+is "nor for none" "ipcctl: timeout: the job ran past its timeout" "$out"
+write_conf "workers = 1" "job_timeout = 400ms" "retries = 0" \
+    "max_job_timeout = 60s"
+ctl reload >/dev/null
+is "max_job_timeout lets a job ask for more" 600 \
+    "$(ctl submit --timeout 30s sleep 600)"
+write_conf "workers = 1" "job_timeout = 400ms" "retries = 0" \
+    "max_job_timeout = 1s"
+ctl reload >/dev/null
+out=$(ctl submit --timeout 1h sleep 30000 2>&1)
+is "up to it: a longer time gets the ceiling" \
+    "ipcctl: timeout: the job ran past its timeout" "$out"
+write_conf "workers = 1" "job_timeout = 400ms" "retries = 0" \
+    "max_job_timeout = 0"
+ctl reload >/dev/null
+is "max_job_timeout = 0 lets a job ask for no limit" 600 \
+    "$(ctl submit --timeout 0 sleep 600)"
 like "a bad --timeout is a usage error" "not a time" \
     "$(ctl submit --timeout 5x double 1 2>&1)"
 
@@ -113,6 +132,7 @@ like "a bad --timeout is a usage error" "not a time" \
 # uses none of its tries (retries = 0): it did not cause the stops.  Only
 # the hung jobs time out, though all three were on the worker together.
 stops=$(grep -c 'a job ran past its timeout; stopping the worker' "$LOG")
+timeouts=$(json_field timed_out)
 warm_up 3
 raw -n 3 -w 10000 "$(job 1 sleep 5000 300)" "$(job 2 sleep 5000 300)" \
     "$(job 3 double 8 300)" > "$T/innocent.out" &
@@ -122,8 +142,7 @@ wait $innocent
 is "a job behind two hung ones still gets its result" \
     '{"v":1,"type":"RESULT","id":3,"data":16}' \
     "$(grep '"id":3' "$T/innocent.out")"
-is "both hung jobs timed out, as did two before them" 4 \
-    "$(json_field timed_out)"
+is "both hung jobs timed out" $((timeouts + 2)) "$(json_field timed_out)"
 is "each one stopping a worker of its own" $((stops + 2)) \
     "$(grep -c 'a job ran past its timeout; stopping the worker' "$LOG")"
 

@@ -1,0 +1,96 @@
+#!/bin/sh
+# One local user against another: each attack of a user allowed to connect
+# (run as nobody) against a well-behaved client (root), with the bound
+# that holds it asserted.
+. "$TESTLIB"
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
+    ! id nobody >/dev/null 2>&1 || ! getent group nogroup >/dev/null; then
+	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
+	exit 0
+fi
+plan 13
+chmod 711 "$T"		# nobody reaches the socket
+
+# attack ARGS...: raw as nobody:nogroup, with no other group
+attack() {
+	timeout 30 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    "$RAW" "$SOCK" "$@"
+}
+# pjob ID TASK DATA TIMEOUT POOL: a SUBMIT to a pool, with a timeout
+pjob() {
+	printf 'json:{"v":1,"type":"SUBMIT","id":%s,"task":"%s","data":%s,"timeout":%s,"pool":"%s"}' \
+	    "$1" "$2" "$3" "$4" "$5"
+}
+running() {		# running N: the workers hold N jobs in all
+	[ "$(ctl status --json | grep -o '"jobs":[0-9]*' |
+	    awk -F: '{ n += $2 } END { print n + 0 }')" = "$1" ]
+}
+field() {		# field NAME: NAME in the status, summed over pools
+	ctl status --json | grep -o "\"$1\":[0-9]*" | head -n 1 | cut -d: -f2
+}
+
+# 3. Cheap jobs with a timeout of 1 ms, sent to land beside a victim's
+# slow jobs, must not get the victim's jobs stopped or run again: with
+# retries = 0 a re-run would show as worker_died.  Once for the built-in
+# pool, whose workers run in order, and once for a program pool whose
+# workers do not say so (their jobs' time counts from when each is sent).
+victim_vs_late() {	# victim_vs_late POOL DESCRIPTION
+	raw -n 2 -w 20000 "$(pjob 1 sleep 3000 60000 "$1")" \
+	    "$(pjob 2 sleep 3000 60000 "$1")" > "$T/victim.out" &
+	victim=$!
+	wait_for "the victim's two jobs running" running 2
+	frames=
+	for i in $(seq 20); do frames="$frames $(pjob "$i" double "$i" 1 "$1")"; done
+	attack -n 20 -w 20000 $frames > "$T/attack.out"
+	wait $victim
+	is "$2: the victim's jobs both get their result" \
+	    '{"v":1,"type":"RESULT","id":1,"data":3000} {"v":1,"type":"RESULT","id":2,"data":3000}' \
+	    "$(grep '"id":[12],' "$T/victim.out" | sort | tr '\n' ' ' | sed 's/ $//')"
+	is "$2: and neither was sent again" 0 "$(field retried)"
+	is "$2: the attacker got an answer for each of its 20 jobs" 20 \
+	    "$(grep -c '"type":"\(RESULT\|ERROR\)"' "$T/attack.out")"
+}
+write_conf "socket_mode = 0666" "allow_users = nobody" "retries = 0" \
+    "worker_window = 8" \
+    "[pool p]" "command = $EXAMPLE_C" "workers = 2" "retries = 0" \
+    "worker_window = 8"
+start_ipcd 4
+victim_vs_late builtin "in-order workers"
+victim_vs_late p "a program pool"
+
+# The same, made certain: a slow job and a cheap one with 1 ms, given in
+# one write, land together on the one worker of a pool whose worker runs
+# them one by one without saying so.  The cheap one is late at once, but
+# the slow one, still in time, is neither stopped nor run again.
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody" "builtin = no" \
+    "[pool q]" "command = $EXAMPLE_C" "workers = 1" "retries = 0" \
+    "worker_window = 8"
+start_ipcd 1
+attack -n 2 -w 20000 "$(pjob 1 sleep 2000 60000 q)" "$(pjob 2 double 5 1 q)" \
+    > "$T/pair.out"
+is "the late job is answered timeout" \
+    '{"v":1,"type":"ERROR","id":2,"code":"timeout","message":"the job ran past its timeout"}' \
+    "$(grep '"id":2,' "$T/pair.out")"
+is "the job beside it, in time, gets its result" \
+    '{"v":1,"type":"RESULT","id":1,"data":2000}' "$(grep '"id":1,' "$T/pair.out")"
+is "and was not sent again" 0 "$(field retried)"
+like "the worker finished it before it was stopped" \
+    "a job ran past its timeout; the worker finishes its other jobs first" \
+    "$(cat "$LOG")"
+
+# 4. A client cannot switch off the operator's job_timeout: "timeout": 0,
+# or a longer time, gets job_timeout (the ceiling when max_job_timeout is
+# not set), and the workers are free again for everyone else.
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody" "job_timeout = 1s"
+start_ipcd 2
+attack -n 2 -w 20000 "$(job 1 sleep 15000 0)" "$(job 2 sleep 15000 3600000)" \
+    > "$T/long.out"
+is "asking for no limit, or an hour, gets the operator's 1 s: timeout" 2 \
+    "$(grep -c '"code":"timeout"' "$T/long.out")"
+wait_for "the workers to be replaced" running 0
+is "and the good client is served" 20 "$(ctl submit double 10)"
+like "the stops are logged" "a job ran past its timeout; stopping the worker" \
+    "$(cat "$LOG")"
+done_testing
