@@ -76,6 +76,32 @@ buf_trim(struct buf *b, size_t keep)
 	b->off = b->len = b->cap = 0;
 }
 
+/*
+ * Give memory back once the buffer holds far less than it has room for:
+ * down to twice what it holds, and never below keep.  Growing back costs
+ * one copy, so shrinking by at least 4 times keeps the cost amortised.
+ */
+void
+buf_shrink(struct buf *b, size_t keep)
+{
+	size_t	 n = buf_avail(b), cap = 2 * n;
+	uint8_t	*p;
+
+	if (cap < keep)
+		cap = keep;
+	if (b->cap <= keep || b->cap / 4 < n || cap >= b->cap)
+		return;
+	if (n == 0) {
+		buf_free(b);
+		return;
+	}
+	buf_compact(b);
+	if ((p = realloc(b->data, cap)) == NULL)
+		return;			/* keeps the larger one */
+	b->data = p;
+	b->cap = cap;
+}
+
 void
 buf_free(struct buf *b)
 {

@@ -24,6 +24,7 @@ int	 buf_append_slow(struct buf *, const void *, size_t);
 void	 buf_consume(struct buf *, size_t);
 void	 buf_compact(struct buf *);
 void	 buf_trim(struct buf *, size_t);
+void	 buf_shrink(struct buf *, size_t);
 void	 buf_free(struct buf *);
 int	 buf_msgpack_write(void *, const char *, size_t);
 

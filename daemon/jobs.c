@@ -6,6 +6,7 @@
 #define SLOT(id)	((uint32_t)((id) & 0xffffffffu))
 #define GEN(id)		((uint32_t)((id) >> 32))
 #define ALIGN8(n)	(((n) + 7) & ~(size_t)7)
+#define QUEUE_KEEP	(1024 * 1024)	/* the queue's bytes, kept however idle */
 
 void
 jobs_init(struct jobs *j)
@@ -288,8 +289,7 @@ queue_pop(struct queue *q)
 	memcpy(&e, buf_head(&q->bytes), sizeof(e));
 	buf_consume(&q->bytes, sizeof(e) + ALIGN8((size_t)e.len));
 	q->live--;
-	if (buf_avail(&q->bytes) == 0)
-		buf_trim(&q->bytes, 1024 * 1024);
+	buf_shrink(&q->bytes, QUEUE_KEEP);
 }
 
 /* Remove every entry of client c, in place; returns how many went. */
@@ -317,5 +317,6 @@ queue_remove(struct queue *q, const struct client *c)
 	}
 	q->bytes.len = q->bytes.off + wr;
 	q->live -= gone;
+	buf_shrink(&q->bytes, QUEUE_KEEP);
 	return gone;
 }

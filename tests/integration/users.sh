@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 13
+plan 15
 chmod 711 "$T"		# nobody reaches the socket
 
 # attack ARGS...: raw as nobody:nogroup, with no other group
@@ -78,6 +78,39 @@ is "and was not sent again" 0 "$(field retried)"
 like "the worker finished it before it was stopped" \
     "a job ran past its timeout; the worker finishes its other jobs first" \
     "$(cat "$LOG")"
+
+# 2. Memory held for a client is given back when it goes: a client that
+# parks 48 jobs of 512 KiB while both workers are busy, then leaves.
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$IPCD_PID/status"; }
+queue_is() { [ "$(field queue)" = "$1" ]; }
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody"
+start_ipcd 2
+raw -n 2 -w 30000 "$(job 1 sleep 4000)" "$(job 2 sleep 4000)" >/dev/null &
+busy=$!
+wait_for "both workers busy" running 2
+before=$(rss)
+mkfifo "$T/park.in"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    /usr/bin/python3 "$PARK" "$SOCK" 48 524288 < "$T/park.in" > "$T/park.out" &
+parker=$!
+exec 9>"$T/park.in"
+wait_for "48 jobs parked" queue_is 48
+held=$(rss)
+exec 9>&-
+wait $parker
+wait_for "the parked jobs dropped" queue_is 0
+after=$(rss)
+if [ "${SANITIZERS:-no}" = yes ]; then
+	ok "# SKIP RSS under AddressSanitizer"
+	ok "# SKIP RSS under AddressSanitizer"
+else
+	check "the parked jobs were held (RSS ${before} -> ${held} KiB)" \
+	    test $((held - before)) -gt 20000
+	check "and given back when the client left (${after} KiB)" \
+	    test $((after - before)) -lt 8192
+fi
+wait $busy
 
 # 4. A client cannot switch off the operator's job_timeout: "timeout": 0,
 # or a longer time, gets job_timeout (the ceiling when max_job_timeout is

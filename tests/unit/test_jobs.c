@@ -687,6 +687,38 @@ queue_remove_after_pop(void **state)
 	queue_free(&q);
 }
 
+/*
+ * Memory held for a client is given back when its jobs go: removed for a
+ * gone client, or popped, the queue's bytes shrink back to at most 1 MiB.
+ */
+static void
+queue_gives_memory_back(void **state)
+{
+	struct queue	 q;
+	unsigned	 i;
+
+	(void)state;
+	queue_init(&q);
+	enqueue(&q, CB, 1, 100);
+	for (i = 0; i < 256; i++)
+		enqueue(&q, CA, 10 + i, 64 * 1024);
+	enqueue(&q, CB, 2, 200);
+	assert_true(q.bytes.cap >= 16 * 1024 * 1024);
+	assert_int_equal(queue_remove(&q, CA), 256);
+	assert_true(q.bytes.cap <= 1024 * 1024);
+	expect_pop(&q, CB, 1, 100);
+	expect_pop(&q, CB, 2, 200);
+	expect_empty(&q);
+	for (i = 0; i < 256; i++)
+		enqueue(&q, CA, 10 + i, 64 * 1024);
+	for (i = 0; i < 255; i++)
+		expect_pop(&q, CA, 10 + i, 64 * 1024);
+	assert_true(q.bytes.cap <= 1024 * 1024);
+	expect_pop(&q, CA, 265, 64 * 1024);
+	expect_empty(&q);
+	queue_free(&q);
+}
+
 static void
 queue_remove_empty(void **state)
 {
@@ -730,6 +762,7 @@ main(void)
 		cmocka_unit_test(queue_remove_none),
 		cmocka_unit_test(queue_remove_after_pop),
 		cmocka_unit_test(queue_remove_empty),
+		cmocka_unit_test(queue_gives_memory_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
