@@ -89,12 +89,14 @@ client_detach(struct ipcd *ix, struct client *c)
 static void
 client_gone(struct peer *p, const char *why, void *arg)
 {
+	static struct lograte	 rl;
 	struct client	*c = arg;
 	struct ipcd	*ix = c->ix;
 	size_t		 over;
 
 	if ((over = peer_overflow(p)) > 0)
-		log_warnx("client %llu (pid %ld, uid %u): %zu bytes of replies "
+		log_rated(&rl, LOG_WARNING, "client %llu (pid %ld, uid %u): "
+		    "%zu bytes of replies "
 		    "unread, above max_client_buffer (%llu); closing",
 		    (unsigned long long)c->serial, (long)c->cred.pid,
 		    c->cred.uid, over,
@@ -129,17 +131,19 @@ client_admit(struct ipcd *ix, int fd, const struct peercred *pc)
 {
 	unsigned	 max = ix->conf.max_connections_per_user, n;
 
+	static struct lograte	 refused, full;
+
 	if (!access_allowed(ix, pc)) {
-		log_notice("refused a connection from uid %u (pid %ld)",
-		    pc->uid, (long)pc->pid);
+		log_rated(&refused, LOG_NOTICE, "refused a connection from uid "
+		    "%u (pid %ld)", pc->uid, (long)pc->pid);
 		refuse(ix, fd, IPC_E_FORBIDDEN,
 		    "uid %u may not use this socket", pc->uid);
 		return -1;
 	}
 	n = limits_conns(&ix->conns, pc->uid);
 	if (pc->uid != 0 && max != 0 && n >= max) {
-		log_notice("refused a connection from uid %u (pid %ld): %u "
-		    "open, max_connections_per_user %u", pc->uid,
+		log_rated(&full, LOG_NOTICE, "refused a connection from uid %u "
+		    "(pid %ld): %u open, max_connections_per_user %u", pc->uid,
 		    (long)pc->pid, n, max);
 		refuse(ix, fd, IPC_E_BUSY, "uid %u has %u connections open "
 		    "(max_connections_per_user)", pc->uid, n);
@@ -165,11 +169,13 @@ client_set_limits(struct ipcd *ix, struct client *c)
 static void
 client_new(struct ipcd *ix, int fd)
 {
+	static struct lograte	 rl;
 	struct peercred	 pc;
 	struct client	*c = NULL;
 
 	if (access_peer(fd, &pc) == -1) {
-		log_warn("peer credentials");
+		log_rated(&rl, LOG_WARNING, "peer credentials: %s",
+		    strerror(errno));
 		close(fd);
 		return;
 	}
@@ -212,9 +218,10 @@ accept_resume(evutil_socket_t fd, short what, void *arg)
 static void
 accept_pause(struct ipcd *ix)
 {
+	static struct lograte	 rl;
 	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 
-	log_warn("accept");
+	log_rated(&rl, LOG_WARNING, "accept: %s", strerror(errno));
 	event_del(ix->ev_accept);
 	evtimer_add(ix->ev_accept_pause, &tv);
 }
@@ -222,6 +229,7 @@ accept_pause(struct ipcd *ix)
 static void
 control_accept(evutil_socket_t lfd, short what, void *arg)
 {
+	static struct lograte	 rl;
 	struct ipcd	*ix = arg;
 	int		 fd, i;
 
@@ -234,7 +242,8 @@ control_accept(evutil_socket_t lfd, short what, void *arg)
 				accept_pause(ix);
 			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
-				log_warn("accept");
+				log_rated(&rl, LOG_WARNING, "accept: %s",
+				    strerror(errno));
 			return;
 		}
 		client_new(ix, fd);

@@ -88,9 +88,11 @@ ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static int
 admin_request(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
+	static struct lograte	 rl;
+
 	if (!access_admin(ix, &c->cred)) {
-		log_notice("refused %s from uid %u", proto_type_name(m->type),
-		    c->cred.uid);
+		log_rated(&rl, LOG_NOTICE, "refused %s from uid %u",
+		    proto_type_name(m->type), c->cred.uid);
 		client_reply_error(c, 1, m->id, IPC_E_FORBIDDEN,
 		    "%s needs root, ipcd's user or admin_group",
 		    proto_type_name(m->type));

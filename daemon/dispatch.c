@@ -351,8 +351,11 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 	struct job	*job = answered_job(pool, w, m);
 	struct client	*c;
 
+	static struct lograte	 rl;
+
 	if (job == NULL || job->worker != (int)w->slot) {
-		log_warnx("pool %s worker %u (pid %ld): reply for unknown job "
+		log_rated(&rl, LOG_WARNING, "pool %s worker %u (pid %ld): reply "
+		    "for unknown job "
 		    "%llu", w->pool->name, w->slot, (long)w->pid,
 		    (unsigned long long)m->id);
 		return;
@@ -394,9 +397,12 @@ dispatch_ready(struct worker *w)
 static void
 worker_ready(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
+	static struct lograte	 rl;
+
 	(void)pool;
 	if (w->state != W_STARTING || m->pid != (uint64_t)w->pid) {
-		log_warnx("pool %s worker %u (pid %ld): unexpected READY (pid "
+		log_rated(&rl, LOG_WARNING, "pool %s worker %u (pid %ld): "
+		    "unexpected READY (pid "
 		    "%llu)", w->pool->name, w->slot, (long)w->pid,
 		    (unsigned long long)m->pid);
 		return;
@@ -421,11 +427,13 @@ static void
 worker_bad(struct peer *p, enum ipc_err e, const char *why,
     const struct ipc_msg *m, int fatal, void *arg)
 {
+	static struct lograte	 rl;
 	struct worker	*w = arg;
 
 	(void)p;
 	(void)m;
-	log_warnx("pool %s worker %u (pid %ld): %s from worker: %s%s",
+	log_rated(&rl, LOG_WARNING, "pool %s worker %u (pid %ld): %s from "
+	    "worker: %s%s",
 	    w->pool->name, w->slot, (long)w->pid, proto_err_name(e), why,
 	    fatal ? "; closing" : "");
 }

@@ -277,6 +277,7 @@ main(int argc, char **argv)
 	}
 	if (o.detach)
 		ix.ready_fd = detach();
+	log_nonblock();
 	ix.log_forced = o.verbose;
 	log_setlevel(o.verbose ? LOG_DEBUG : ix.conf.log_level);
 	clock_gettime(CLOCK_MONOTONIC, &ix.started);

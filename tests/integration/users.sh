@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 15
+plan 19
 chmod 711 "$T"		# nobody reaches the socket
 
 # attack ARGS...: raw as nobody:nogroup, with no other group
@@ -126,4 +126,67 @@ wait_for "the workers to be replaced" running 0
 is "and the good client is served" 20 "$(ctl submit double 10)"
 like "the stops are logged" "a job ran past its timeout; stopping the worker" \
     "$(cat "$LOG")"
+
+# 6. A refused user cannot flood the log, and a slow log reader never
+# stalls the master.  1000 connections from a uid not let in: the
+# refusals are rated (10 per 5 s), and a later one says how many were not
+# logged.
+stop_ipcd
+write_conf "socket_mode = 0666"
+start_ipcd 2
+knock='
+import socket, sys
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.recv(512)
+    s.close()
+'
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    /usr/bin/python3 -c "$knock" "$SOCK" 1000
+n=$(grep -c 'refused a connection from uid' "$LOG")
+check "1000 refused connections make at most 30 log lines ($n)" \
+    test "$n" -le 30
+_i=0
+until grep -q 'more like it in 5 s, not logged' "$LOG"; do
+	_i=$((_i + 1)); [ $_i -le 100 ] || break
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    /usr/bin/python3 -c "$knock" "$SOCK" 1
+	sleep 0.1
+done
+like "a later refusal says how many were not logged" \
+    'refused a connection from uid [0-9]+ .* \(and [0-9]+ more like it in 5 s, not logged\)' \
+    "$(cat "$LOG")"
+stop_ipcd
+
+# The log on a pipe that nobody reads: once the pipe is full, lines are
+# dropped and counted, and the master goes on answering.
+mkfifo "$T/log.fifo"
+sleep 600 < "$T/log.fifo" &
+stuck=$!
+"$IPCD" -f "$CONF" -v 2>"$T/log.fifo" &
+IPCD_PID=$!
+wait_ready 2
+for i in $(seq 20); do ctl status >/dev/null; done
+/usr/bin/python3 -c '
+import socket, sys
+for i in range(3000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.close()
+' "$SOCK"
+is "with its log full, the master still answers" 20 "$(ctl -t 5 submit double 10)"
+cat "$T/log.fifo" > "$T/log.read" &
+reader=$!
+kill "$stuck"
+_i=0
+until grep -q 'log lines dropped' "$T/log.read"; do
+	_i=$((_i + 1)); [ $_i -le 1000 ] || break
+	ctl status >/dev/null; sleep 0.01
+done
+like "once read again, the log says how many lines were dropped" \
+    'warning: [0-9]+ log lines dropped: the log was not read fast enough' \
+    "$(cat "$T/log.read")"
+stop_ipcd
+kill "$reader" 2>/dev/null
 done_testing
