@@ -330,6 +330,7 @@ uint64_t nofile_pools(const struct ipcd *, const struct pool *, unsigned);
 
 /* privs.c */
 int	 privs_drop(const struct poolconf *);
+void	 privs_advise(const struct config *);
 
 /* proc.c */
 pid_t	 proc_spawn(const struct pool *, int *,

@@ -293,6 +293,7 @@ main(int argc, char **argv)
 		fatal("cannot start the workers");
 	}
 	sd_start(&ix);
+	privs_advise(&ix.conf);
 	log_info("ipcd %s started", PACKAGE_VERSION);
 	while (event_base_loop(ix.base, EVLOOP_ONCE) == 0 &&
 	    !event_base_got_exit(ix.base))

@@ -3,6 +3,8 @@
  * with back-off when they keep dying young, stopping one (SIGKILL if it
  * lingers), recycling one gracefully, and letting them go at the end.
  */
+#include <sys/wait.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -337,6 +339,21 @@ reaped(struct pool *pool, struct worker *w, pid_t pid, int status)
 }
 
 /* A child has exited: if it was one of this pool's workers, see to it. */
+/*
+ * Someone stopped a worker (SIGSTOP, SIGTSTP): it would hold its jobs for
+ * ever.  It is killed, and replaced as a worker that died.
+ */
+static void
+worker_stopped(struct worker *w, int status)
+{
+	int	 sig = WSTOPSIG(status);
+
+	log_warnx("pool %s worker %u (pid %ld) was stopped by signal %d "
+	    "(SIG%s): killing it", w->pool->name, w->slot, (long)w->pid, sig,
+	    sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	kill(w->pid, SIGKILL);
+}
+
 int
 pool_reaped(struct pool *pool, pid_t pid, int status)
 {
@@ -344,6 +361,10 @@ pool_reaped(struct pool *pool, pid_t pid, int status)
 
 	if ((w = worker_by_pid(pool, pid)) == NULL)
 		return 0;
+	if (WIFSTOPPED(status)) {
+		worker_stopped(w, status);
+		return 1;
+	}
 	reaped(pool, w, pid, status);
 	pool_trim(pool);
 	return 1;

@@ -5,7 +5,8 @@
  * of it does not run: privs_drop logs why and fails, the child exits with
  * status 1, and the master replaces it with back-off as it does any worker
  * that dies young.  So a worker never runs as ipcd's own user when the
- * config names another, however ipcd was started.
+ * config names another, however ipcd was started.  In the master, advice
+ * on the user the workers are given (privs_advise).
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -13,7 +14,11 @@
 
 #include <linux/capability.h>
 
+#include <dirent.h>
 #include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,4 +172,85 @@ privs_drop(const struct poolconf *c)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Another process, not one of ipcd's workers, that runs as uid: its pid,
+ * or 0 if none is seen.
+ */
+static pid_t
+uid_in_use(uid_t uid)
+{
+	char		 path[sizeof("/proc//status") + 256], line[128];
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*fp;
+	unsigned long	 u, ppid = 0;
+	pid_t		 found = 0;
+	int		 mine;
+
+	if ((d = opendir("/proc")) == NULL)
+		return 0;
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		if ((fp = fopen(path, "re")) == NULL)
+			continue;
+		mine = -1;
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			if (sscanf(line, "PPid: %lu", &ppid) == 1)
+				continue;
+			if (sscanf(line, "Uid: %lu", &u) == 1) {
+				mine = u == uid;
+				break;
+			}
+		}
+		fclose(fp);
+		if (mine == 1 && ppid != (unsigned long)getpid() &&
+		    strtol(de->d_name, NULL, 10) != (long)getpid())
+			found = (pid_t)strtol(de->d_name, NULL, 10);
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * Warn of a worker user that others share: nobody (the user of last resort
+ * of many services), or any user that runs processes other than ipcd's
+ * workers.  Whoever runs as that user can signal and trace the workers.
+ */
+static void
+advise_user(const struct poolconf *pc)
+{
+	struct passwd	*pw;
+	pid_t		 other;
+
+	if (!pc->worker_user_set || pc->worker_user == 0)
+		return;
+	if (((pw = getpwnam("nobody")) != NULL &&
+	    pw->pw_uid == pc->worker_user) || pc->worker_user == 65534) {
+		log_warnx("pool %s: worker_user is nobody, whom other services "
+		    "share: anything running as nobody can signal or trace the "
+		    "workers; give them a user of their own (ipcd-worker, made "
+		    "by systemd-sysusers)", pc->name);
+		return;
+	}
+	if ((other = uid_in_use(pc->worker_user)) != 0)
+		log_warnx("pool %s: worker_user (uid %u) also runs other "
+		    "processes (pid %ld), which can signal or trace the "
+		    "workers; give them a user of their own", pc->name,
+		    (unsigned)pc->worker_user, (long)other);
+}
+
+/* At start and at each reload: is every pool's user the workers' own? */
+void
+privs_advise(const struct config *c)
+{
+	unsigned	 i;
+
+	if (c->builtin)
+		advise_user(&c->pool);
+	for (i = 0; i < c->npools; i++)
+		advise_user(&c->pools[i]);
 }

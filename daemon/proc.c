@@ -177,7 +177,7 @@ int
 proc_reap(pid_t *pid, int *status)
 {
 	do {
-		*pid = waitpid(-1, status, WNOHANG);
+		*pid = waitpid(-1, status, WNOHANG | WUNTRACED);
 	} while (*pid == -1 && errno == EINTR);
 	return *pid > 0;
 }

@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, the user nobody and group nogroup"
 	exit 0
 fi
-plan 30
+plan 32
 NOBODY=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)
 NOGROUP=$(getent group nogroup | cut -d: -f3)
@@ -51,6 +51,9 @@ write_conf "worker_user = nobody" "worker_group = nogroup" \
     "limit_nofile = 64" "$as" "limit_cpu = 30"
 start_ipcd
 is "two workers" 2 "$(worker_pids | wc -l)"
+like "worker_user = nobody is warned of: others share that user" \
+    "warning: pool builtin: worker_user is nobody, whom other services share" \
+    "$(cat "$LOG")"
 is "every worker's uids (real, effective, saved, fs) are nobody's" \
     "$(four "$NOBODY")" "$(workers status_of Uid)"
 is "and its gids nogroup's" "$(four "$NOGROUP")" "$(workers status_of Gid)"
@@ -132,4 +135,20 @@ check "ipcd as nobody, worker_user = root: the worker says why it stops" \
 check "and exits with status 1" \
     wait_log 'worker 0 \(pid [0-9]+\) exited with status 1'
 is "no worker is ever ready" 0 "$(ready_workers)"
+
+# A worker user that other processes run as is warned of too.
+if id daemon >/dev/null 2>&1; then
+	stop_ipcd 2>/dev/null
+	SOCK=$T/ipcd.sock
+	setpriv --reuid=daemon --regid=daemon --clear-groups sleep 60 &
+	other=$!
+	write_conf "worker_user = daemon"
+	start_ipcd
+	like "a worker_user that runs other processes is warned of" \
+	    "worker_user \\(uid $(id -u daemon)\\) also runs other processes \\(pid $other\\)" \
+	    "$(cat "$LOG")"
+	kill "$other"
+else
+	ok "# SKIP needs the user daemon"
+fi
 done_testing

@@ -4,7 +4,7 @@
 # replaced, results written before a death are delivered, workers are
 # recycled, and a pool whose workers keep dying says it is degraded.
 . "$TESTLIB"
-plan 42
+plan 44
 
 holding() {		# holding N: some worker holds N jobs
 	ctl status --json | grep -q "\"jobs\":$1,"
@@ -146,18 +146,32 @@ is "both hung jobs timed out" $((timeouts + 2)) "$(json_field timed_out)"
 is "each one stopping a worker of its own" $((stops + 2)) \
     "$(grep -c 'a job ran past its timeout; stopping the worker' "$LOG")"
 
-# A worker that does not exit on SIGTERM (here: stopped) is killed 2 s
-# after its job timed out, and replaced.
+# A worker someone stops (SIGSTOP) would hold its jobs for ever: it is
+# noticed at once, killed and replaced.
 old=$(worker_pids)
 kill -STOP "$old"
-out=$(ctl submit --timeout 200ms double 1 2>&1)
-is "a job on a frozen worker times out" \
+wait_for "the stopped worker to be replaced" pids_changed "$old"
+wait_ready 1
+like "the stop is noticed and logged" \
+    "worker 0 \\(pid $old\\) was stopped by signal 19 \\(SIGSTOP\\): killing it" \
+    "$(cat "$LOG")"
+is "and the pool serves again" 2 "$(ctl submit double 1)"
+
+# A worker that does not exit on SIGTERM is killed 2 s after its job
+# timed out, and replaced.
+stop_ipcd
+write_conf "builtin = no" "[pool t]" "workers = 1" \
+    "command = /bin/sh -c 'trap \"\" TERM; exec $EXAMPLE_C'"
+start_ipcd 1
+old=$(worker_pids)
+out=$(ctl submit -p t --timeout 200ms sleep 30000 2>&1)
+is "a job on a worker that ignores SIGTERM times out" \
     "ipcctl: timeout: the job ran past its timeout" "$out"
-wait_for "the frozen worker to be replaced" pids_changed "$old"
+wait_for "the worker to be replaced" pids_changed "$old"
 wait_ready 1
 like "it was killed after the grace period" \
     "worker 0 \\(pid $old\\) did not exit; killing it" "$(cat "$LOG")"
-is "and the pool serves again" 2 "$(ctl submit double 1)"
+is "and the pool serves again" 2 "$(ctl submit -p t double 1)"
 
 # Recycling: after max_jobs_per_worker jobs a worker is replaced; no job
 # fails and the pool never empties.
