@@ -527,25 +527,18 @@ config_trusted(FILE *fp, const char *path, char *err, size_t errlen)
 {
 	struct stat	 sb;
 	char		 dir[PATH_MAX], problem[256];
+	int		 ok;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	if (fstat(fileno(fp), &sb) == -1) {
-		load_error(err, errlen, path, 0, strerror(errno));
-		return 0;
-	}
-	if (!trusted(&sb, "the file", problem, sizeof(problem))) {
-		load_error(err, errlen, path, 0, problem);
-		return 0;
-	}
-	if (stat(dirname(dir), &sb) == -1) {
-		load_error(err, errlen, path, 0, strerror(errno));
-		return 0;
-	}
-	if (!trusted(&sb, "its directory", problem, sizeof(problem))) {
-		load_error(err, errlen, path, 0, problem);
-		return 0;
-	}
-	return 1;
+	problem[0] = '\0';
+	ok = fstat(fileno(fp), &sb) == 0 &&
+	    trusted(&sb, "the file", problem, sizeof(problem)) &&
+	    stat(dirname(dir), &sb) == 0 &&
+	    trusted(&sb, "its directory", problem, sizeof(problem));
+	if (!ok)
+		load_error(err, errlen, path, 0, *problem != '\0' ? problem :
+		    strerror(errno));
+	return ok;
 }
 
 /*
