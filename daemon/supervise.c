@@ -50,16 +50,6 @@ enum retry {
 	R_CHARGED	/* its worker died: one try used */
 };
 
-/* A late job, answered already, leaves its worker: nobody is told. */
-static void
-forget_late(struct pool *pool, struct worker *w, struct job *job)
-{
-	hold_drop(pool, w, job, clock_ns());
-	w->late--;
-	pool_late_changed(w);
-	jobs_del(&pool->jobs, job);
-}
-
 /*
  * A job of w's must leave it unanswered (text says why): send it again
  * later, or answer worker_died if it may not be.  A job that had not
@@ -72,8 +62,8 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 {
 	struct client	*c = job->client;
 
-	if (job->late) {
-		forget_late(pool, w, job);
+	if (job->late) {	/* answered already: only forgotten */
+		dispatch_fail(pool, job, IPC_E_NONE, NULL);
 		return;
 	}
 	if (!pool->ops->alive(c)) {	/* nobody wants the answer */
