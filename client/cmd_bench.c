@@ -37,6 +37,7 @@ struct bench {
 	uint64_t	 nlat;
 	double		 t0, t1;	/* timed span, seconds */
 	struct buf	 data;
+	msgpack_zone	*zone;		/* the connection's, for results */
 };
 
 struct rss {
@@ -141,15 +142,18 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 static int
 right_result(const struct bench *b, const struct ipc_msg *m)
 {
+	msgpack_object	 d;
+
+	if (proto_unpack(m->data, b->zone, &d) == -1)
+		return 0;
 	if (b->size > 0)
-		return m->data.type == MSGPACK_OBJECT_STR &&
-		    m->data.via.str.size == b->size &&
-		    memcmp(m->data.via.str.ptr, b->text, b->size) == 0;
+		return d.type == MSGPACK_OBJECT_STR && d.via.str.size == b->size &&
+		    memcmp(d.via.str.ptr, b->text, b->size) == 0;
 	if (is_mixed(b, m->id))
-		return m->data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-		    (int64_t)m->data.via.u64 == b->mix_data;
-	return m->data.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-	    m->data.via.u64 == 2 * m->id;
+		return d.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    (int64_t)d.via.u64 == b->mix_data;
+	return d.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+	    d.via.u64 == 2 * m->id;
 }
 
 /* Check one reply and record its latency; -1 if it is wrong. */
@@ -438,6 +442,7 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	if (bench_args(ctl, &b, argc, argv) == -1)
 		return bench_usage();
+	b.zone = &ctl->conn.zone;
 	b.sent = calloc(b.total + 1, sizeof(*b.sent));
 	b.lat = calloc(b.n, sizeof(*b.lat));
 	if (b.sent == NULL || b.lat == NULL) {

@@ -129,11 +129,13 @@ print_status(const struct ipc_status *st)
 
 /* The reply as JSON, without the envelope keys. */
 static int
-print_status_json(const struct ipc_msg *m)
+print_status_json(const struct ipc_msg *m, msgpack_zone *z)
 {
-	json_t	*j = jsonmp_from(&m->body);
+	msgpack_object	 body;
+	json_t		*j;
 
-	if (j == NULL)
+	if (proto_unpack(m->body, z, &body) == -1 ||
+	    (j = jsonmp_from(&body)) == NULL)
 		return -1;
 	json_object_del(j, "v");
 	json_object_del(j, "type");
@@ -175,7 +177,7 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 	if (m.type == IPC_T_ERROR)
 		return ctl_print_error(&m);
 	if (proto_get_status(&m, &ctl->conn.zone, &st) == -1 ||
-	    (ctl->json && print_status_json(&m) == -1)) {
+	    (ctl->json && print_status_json(&m, &ctl->conn.zone) == -1)) {
 		fprintf(stderr, "ipcctl: malformed status reply\n");
 		return EXIT_CONN;
 	}

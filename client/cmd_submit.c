@@ -91,8 +91,10 @@ submit_usage(void)
 }
 
 static int
-submit_reply(const struct ipc_msg *m)
+submit_reply(const struct ipc_msg *m, msgpack_zone *z)
 {
+	msgpack_object	 data;
+
 	if (m->type == IPC_T_ERROR)
 		return ctl_print_error(m);
 	if (m->type != IPC_T_RESULT) {
@@ -100,7 +102,8 @@ submit_reply(const struct ipc_msg *m)
 		    proto_type_name(m->type));
 		return EXIT_CONN;
 	}
-	if (jsonmp_print(stdout, &m->data) == -1) {
+	if (proto_unpack(m->data, z, &data) == -1 ||
+	    jsonmp_print(stdout, &data) == -1) {
 		fprintf(stderr, "ipcctl: cannot print the result as JSON\n");
 		return EXIT_CONN;
 	}
@@ -219,7 +222,7 @@ cmd_submit(struct ctl *ctl, int argc, char **argv)
 		goto done;
 	}
 	if ((r = ctl_wait(ctl, SUBMIT_ID, &m)) == 0)
-		r = submit_reply(&m);
+		r = submit_reply(&m, &ctl->conn.zone);
 done:
 	buf_free(&data);
 	return r;

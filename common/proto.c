@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "mpscan.h"
 #include "proto.h"
 
 /* Envelope keys, as bits for "seen" and "required" masks. */
@@ -101,6 +102,13 @@ proto_str(const char *s)
 	return r;
 }
 
+/* The envelope's fields: scalars decoded, containers only checked. */
+struct envelope {
+	msgpack_object		 o[F_MAX];
+	const msgpack_object	*vals[F_MAX];	/* NULL: absent */
+	struct ipc_bytes	 raw[F_MAX];
+};
+
 static int
 str_is(const msgpack_object *o, struct ipc_str s)
 {
@@ -108,73 +116,122 @@ str_is(const msgpack_object *o, struct ipc_str s)
 	    memcmp(o->via.str.ptr, s.p, s.len) == 0;
 }
 
+/* The field a key (a checked string head at p) names, or -1. */
 static int
-field_index(const msgpack_object *key)
+field_index(const uint8_t *p, const struct mp_head *h)
 {
 	int	 i;
 
 	for (i = 0; i < F_MAX; i++)
-		if (str_is(key, field_names[i]))
+		if (h->n == field_names[i].len &&
+		    memcmp(p + h->hdr, field_names[i].p, h->n) == 0)
 			return i;
 	return -1;
 }
 
-/* Unpack exactly one value filling the whole frame body. */
 static enum ipc_err
-unpack_one(const uint8_t *p, size_t n, msgpack_zone *z, msgpack_object *o,
-    const char **why)
+scan_error(enum mp_status st, const char **why)
 {
-	size_t	 off = 0;
-
-	msgpack_zone_clear(z);
-	switch (msgpack_unpack((const char *)p, n, &off, z, o)) {
-	case MSGPACK_UNPACK_SUCCESS:
-		return IPC_E_NONE;
-	case MSGPACK_UNPACK_EXTRA_BYTES:
-		*why = "bytes left over after the MessagePack value";
-		return IPC_E_BAD_MESSAGE;
-	case MSGPACK_UNPACK_CONTINUE:
-		*why = "truncated MessagePack value";
-		return IPC_E_BAD_MESSAGE;
-	case MSGPACK_UNPACK_NOMEM_ERROR:
-		*why = "MessagePack value too large to decode";
-		return IPC_E_BAD_MESSAGE;
-	default:
-		*why = "not valid MessagePack";
-		return IPC_E_BAD_MESSAGE;
-	}
+	*why = mp_status_text(st);
+	return IPC_E_BAD_MESSAGE;
 }
 
 /*
- * Sort the map's entries into vals[] by envelope key.  A bad key does not
- * stop the scan, so the id is still found for the error reply.
+ * One field's value, n checked bytes at p: a scalar is decoded, a
+ * container stands as an empty array (no field may be one, so the checks
+ * refuse it) and "data" is kept as its bytes.
  */
 static enum ipc_err
-collect(const msgpack_object *o, const msgpack_object **vals, const char **why)
+field_value(int f, const uint8_t *p, size_t n, msgpack_zone *z,
+    struct envelope *env, const char **why)
 {
-	enum ipc_err	 e = IPC_E_NONE;
-	uint32_t	 i;
-	int		 f;
+	msgpack_object	*o = &env->o[f];
+	struct mp_head	 h;
+	size_t		 off = 0;
 
-	if (o->type != MSGPACK_OBJECT_MAP) {
-		*why = "a message must be a map";
+	env->raw[f].p = p;
+	env->raw[f].len = n;
+	env->vals[f] = o;
+	o->type = MSGPACK_OBJECT_NIL;
+	(void)mp_head(p, n, &h);
+	if (f == F_DATA)
+		return IPC_E_NONE;
+	if (h.kind == MP_ARRAY || h.kind == MP_MAP) {
+		o->type = MSGPACK_OBJECT_ARRAY;
+		o->via.array.size = 0;
+		o->via.array.ptr = NULL;
+		return IPC_E_NONE;
+	}
+	if (msgpack_unpack((const char *)p, n, &off, z, o) !=
+	    MSGPACK_UNPACK_SUCCESS) {
+		*why = "MessagePack value too large to decode";
 		return IPC_E_BAD_MESSAGE;
 	}
-	for (i = 0; i < o->via.map.size; i++) {
-		const msgpack_object_kv *kv = &o->via.map.ptr[i];
+	return IPC_E_NONE;
+}
 
-		if (kv->key.type != MSGPACK_OBJECT_STR) {
-			*why = "map keys must be strings";
-			e = IPC_E_BAD_MESSAGE;
-		} else if ((f = field_index(&kv->key)) == -1)
-			continue;	/* unknown keys are ignored */
-		else if (vals[f] != NULL) {
-			*why = "duplicate key";
-			e = IPC_E_BAD_MESSAGE;
-		} else
-			vals[f] = &kv->val;
+/* One key and its value at p; *used bytes.  A bad key does not stop the walk. */
+static enum ipc_err
+entry(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
+    size_t *used, enum ipc_err *bad, const char **why)
+{
+	struct mp_head	 h;
+	enum mp_status	 st;
+	size_t		 klen, vlen;
+	int		 f;
+
+	if ((st = mp_scan(p, n, MP_DEPTH_MAX - 1, &klen)) != MP_OK ||
+	    (st = mp_scan(p + klen, n - klen, MP_DEPTH_MAX - 1, &vlen)) != MP_OK)
+		return scan_error(st, why);
+	*used = klen + vlen;
+	(void)mp_head(p, n, &h);
+	if (h.kind != MP_STR) {
+		*why = "map keys must be strings";
+		*bad = IPC_E_BAD_MESSAGE;
+	} else if ((f = field_index(p, &h)) == -1)
+		;	/* unknown keys are ignored */
+	else if (env->vals[f] != NULL) {
+		*why = "duplicate key";
+		*bad = IPC_E_BAD_MESSAGE;
+	} else
+		return field_value(f, p + klen, vlen, z, env, why);
+	return IPC_E_NONE;
+}
+
+/*
+ * Walk the body, one map, into env: every byte checked once (mpscan.c),
+ * nothing decoded but the envelope's scalars.  A bad key is reported after
+ * the walk, so the id is still found for the error reply (*bad).
+ */
+static enum ipc_err
+collect(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
+    enum ipc_err *bad, const char **why)
+{
+	struct mp_head	 h;
+	enum mp_status	 st;
+	enum ipc_err	 e;
+	size_t		 off, used;
+	uint32_t	 i;
+
+	msgpack_zone_clear(z);
+	if ((st = mp_head(p, n, &h)) != MP_OK)
+		return scan_error(st, why);
+	if (h.kind != MP_MAP) {
+		if ((st = mp_scan(p, n, MP_DEPTH_MAX, &off)) != MP_OK)
+			return scan_error(st, why);
+		*why = off < n ? "bytes left over after the MessagePack value" :
+		    "a message must be a map";
+		return IPC_E_BAD_MESSAGE;
 	}
-	return e;
+	for (off = h.hdr, i = 0; i < h.n; i++, off += used)
+		if ((e = entry(p + off, n - off, z, env, &used, bad,
+		    why)) != IPC_E_NONE)
+			return e;
+	if (off < n) {
+		*why = "bytes left over after the MessagePack value";
+		return IPC_E_BAD_MESSAGE;
+	}
+	return IPC_E_NONE;
 }
 
 static int
@@ -270,8 +327,6 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 		m->has_timeout = 1;
 		m->timeout = (uint32_t)vals[F_TIMEOUT]->via.u64;
 	}
-	if (vals[F_DATA])
-		m->data = *vals[F_DATA];
 	return IPC_E_NONE;
 }
 
@@ -320,19 +375,22 @@ enum ipc_err
 proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
     struct ipc_msg *m, const char **why)
 {
-	const msgpack_object *vals[F_MAX] = { NULL };
+	struct envelope	 env;
+	const msgpack_object **vals = env.vals;
 	const char	*ignored;
-	enum ipc_err	 e;
+	enum ipc_err	 e, bad = IPC_E_NONE;
 	unsigned	 need = 0;
 
 	memset(m, 0, sizeof(*m));
-	m->data.type = MSGPACK_OBJECT_NIL;
+	memset(&env, 0, sizeof(env));
 	*why = "";
 
-	if ((e = unpack_one(p, n, z, &m->body, why)) != IPC_E_NONE)
+	if ((e = collect(p, n, z, &env, &bad, why)) != IPC_E_NONE)
 		return e;
+	m->body.p = p;
+	m->body.len = n;
 	/* the id first, so that any error reply can name the request */
-	if ((e = collect(&m->body, vals, why)) == IPC_E_NONE)
+	if ((e = bad) == IPC_E_NONE)
 		e = check_id(vals[F_ID], m, why);
 	else
 		(void)check_id(vals[F_ID], m, &ignored);
@@ -342,5 +400,20 @@ proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
 	    (e = check_fields(vals, m, why)) != IPC_E_NONE ||
 	    (e = check_need(vals, m, need, why)) != IPC_E_NONE)
 		return e;
+	if (vals[F_DATA] != NULL)
+		m->data = env.raw[F_DATA];
 	return IPC_E_NONE;
+}
+
+/* The value of checked bytes (a message's data or body), decoded in z. */
+int
+proto_unpack(struct ipc_bytes b, msgpack_zone *z, msgpack_object *o)
+{
+	size_t	 off = 0;
+
+	o->type = MSGPACK_OBJECT_NIL;
+	if (b.len == 0)
+		return 0;
+	return msgpack_unpack((const char *)b.p, b.len, &off, z, o) ==
+	    MSGPACK_UNPACK_SUCCESS ? 0 : -1;
 }

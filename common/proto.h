@@ -79,21 +79,31 @@ struct ipc_str {
 	uint32_t	 len;
 };
 
-/* A decoded, validated message.  Pointers refer into the frame. */
+/* MessagePack bytes, checked (mpscan.h); len 0: none. */
+struct ipc_bytes {
+	const uint8_t	*p;
+	size_t		 len;
+};
+
+/*
+ * A decoded, validated message.  Pointers refer into the frame.  Its data
+ * is left as the bytes that came, checked but not decoded: the master
+ * forwards them, and whoever wants the value unpacks it (proto_unpack).
+ */
 struct ipc_msg {
 	enum ipc_type	 type;
 	int		 has_id;
 	uint64_t	 id;
 	struct ipc_str	 task;		/* SUBMIT, TASK */
 	struct ipc_str	 pool;		/* SUBMIT; len 0 if absent */
-	msgpack_object	 data;		/* SUBMIT, TASK, RESULT; nil if absent */
+	struct ipc_bytes data;		/* SUBMIT, TASK, RESULT; len 0 if absent */
 	struct ipc_str	 code;		/* ERROR */
 	struct ipc_str	 message;	/* ERROR; may be empty */
 	uint64_t	 pid;		/* READY */
 	uint64_t	 count;		/* SCALE */
 	int		 has_timeout;	/* SUBMIT */
 	uint32_t	 timeout;	/* SUBMIT, milliseconds; 0: none */
-	msgpack_object	 body;		/* the whole map (STATUS reply) */
+	struct ipc_bytes body;		/* the whole map (STATUS reply) */
 };
 
 struct ipc_worker_status {
@@ -161,15 +171,16 @@ struct ipc_str	 proto_str(const char *);
 
 enum ipc_err	 proto_decode(const uint8_t *, size_t, unsigned, msgpack_zone *,
 		    struct ipc_msg *, const char **);
+int		 proto_unpack(struct ipc_bytes, msgpack_zone *,
+		    msgpack_object *);
 int		 proto_get_status(const struct ipc_msg *, msgpack_zone *,
 		    struct ipc_status *);
 
 int	 proto_put_submit(struct buf *, uint32_t, uint64_t, struct ipc_str,
 	    struct ipc_str, const void *, size_t, int64_t);
 int	 proto_put_task(struct buf *, uint32_t, uint64_t, struct ipc_str,
-	    const msgpack_object *);
-int	 proto_put_result(struct buf *, uint32_t, uint64_t,
-	    const msgpack_object *);
+	    struct ipc_bytes);
+int	 proto_put_result(struct buf *, uint32_t, uint64_t, struct ipc_bytes);
 int	 proto_put_error(struct buf *, uint32_t, int, uint64_t, struct ipc_str,
 	    struct ipc_str);
 int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,

@@ -77,6 +77,17 @@ put_pool(struct proto_out *o, struct ipc_str pool)
 	proto_pack_str(&o->pk, pool.p, pool.len);
 }
 
+/* The "data" value: its bytes as they are, or nil if there are none. */
+static void
+put_data(struct proto_out *o, struct ipc_bytes data)
+{
+	KEY(&o->pk, "data");
+	if (data.len == 0)
+		msgpack_pack_nil(&o->pk);
+	else
+		(void)out_write(o, (const char *)data.p, data.len);
+}
+
 int
 proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
     struct ipc_str pool, const void *data, size_t datalen, int64_t timeout)
@@ -92,36 +103,31 @@ proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
 	KEY(&o.pk, "task");
 	proto_pack_str(&o.pk, task.p, task.len);
 	put_pool(&o, pool);
-	KEY(&o.pk, "data");
-	if (datalen == 0)
-		msgpack_pack_nil(&o.pk);
-	else if (out_write(&o, data, datalen) == -1)
-		o.err = 1;
+	put_data(&o, (struct ipc_bytes){ data, datalen });
 	return proto_end(&o, max);
 }
 
 int
 proto_put_task(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
-    const msgpack_object *data)
+    struct ipc_bytes data)
 {
 	struct proto_out o;
 
 	proto_begin(&o, b, IPC_T_TASK, 1, id, 2);
 	KEY(&o.pk, "task");
 	proto_pack_str(&o.pk, task.p, task.len);
-	KEY(&o.pk, "data");
-	msgpack_pack_object(&o.pk, *data);
+	put_data(&o, data);
 	return proto_end(&o, max);
 }
 
 int
 proto_put_result(struct buf *b, uint32_t max, uint64_t id,
-    const msgpack_object *data)
+    struct ipc_bytes data)
 {
 	struct proto_out o;
 
-	proto_begin_result(&o, b, id);
-	msgpack_pack_object(&o.pk, *data);
+	proto_begin(&o, b, IPC_T_RESULT, 1, id, 1);
+	put_data(&o, data);
 	return proto_end(&o, max);
 }
 

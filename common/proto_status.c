@@ -208,12 +208,13 @@ int
 proto_get_status(const struct ipc_msg *m, msgpack_zone *z,
     struct ipc_status *st)
 {
-	const msgpack_object *o = &m->body, *k, *v;
+	msgpack_object	 body, *o = &body, *k, *v;
 	uint32_t i;
 
 	memset(st, 0, sizeof(*st));
 	st->version = proto_str("?");
-	if (m->type != IPC_T_STATUS_REPLY || o->type != MSGPACK_OBJECT_MAP)
+	if (m->type != IPC_T_STATUS_REPLY || proto_unpack(m->body, z, o) == -1 ||
+	    o->type != MSGPACK_OBJECT_MAP)
 		return -1;
 	for (i = 0; i < o->via.map.size; i++) {
 		k = &o->via.map.ptr[i].key;

@@ -232,7 +232,7 @@ client_answer(struct client *c, uint64_t cid, const struct ipc_msg *m,
 	else if (m->type == IPC_T_ERROR)
 		proto_put_error(peer_out(c->peer), max, 1, cid, m->code,
 		    m->message);
-	else if (proto_put_result(peer_out(c->peer), max, cid, &m->data) == -1)
+	else if (proto_put_result(peer_out(c->peer), max, cid, m->data) == -1)
 		client_reply_error(c, 1, cid, IPC_E_TOO_LARGE,
 		    "result larger than max_message (%u bytes)", max);
 }

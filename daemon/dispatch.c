@@ -82,7 +82,7 @@ put_task(struct pool *pool, struct job *job, uint64_t id,
 
 	b->off = b->len = 0;
 	if (proto_put_task(b, pool->ix->conf.max_message, id, m->task,
-	    &m->data) == -1)
+	    m->data) == -1)
 		return -1;
 	return jobs_set_task(job, buf_head(b), buf_avail(b));
 }
@@ -167,7 +167,7 @@ enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 	}
 	mark = queue_begin(q);
 	if (mark == (size_t)-1 || proto_put_task(&q->bytes,
-	    pool->ix->conf.max_message, 0, m->task, &m->data) == -1 ||
+	    pool->ix->conf.max_message, 0, m->task, m->data) == -1 ||
 	    queue_commit(q, mark, c, m->id, job_timeout(pool, m)) == -1) {
 		queue_abort(q, mark);
 		refuse(pool, c, m->id, IPC_E_TOO_LARGE,

@@ -236,6 +236,21 @@ put_value(struct buf *out, const msgpack_object *o, enum ipc_err *e,
 	return r;
 }
 
+/* The task's data, checked bytes, decoded in z and appended as JSON. */
+static int
+put_data(struct buf *out, struct ipc_bytes data, msgpack_zone *z,
+    enum ipc_err *e, const char **why)
+{
+	msgpack_object	 o;
+
+	if (proto_unpack(data, z, &o) == -1) {
+		*e = IPC_E_INTERNAL;
+		*why = "out of memory";
+		return -1;
+	}
+	return put_value(out, &o, e, why);
+}
+
 /* The task's name as a JSON string; -1 if it is not UTF-8 (or no memory). */
 static int
 put_task_name(struct buf *out, struct ipc_str task, enum ipc_err *e,
@@ -280,7 +295,7 @@ node_put_task(struct buf *out, const uint8_t *frame, size_t len, uint32_t max,
 	if (buf_append(out, head, (size_t)n) == -1 ||
 	    put_task_name(out, m.task, e, why) == -1 ||
 	    buf_append(out, ",\"data\":", 8) == -1 ||
-	    put_value(out, &m.data, e, why) == -1 ||
+	    put_data(out, m.data, z, e, why) == -1 ||
 	    buf_append(out, "}\n", 2) == -1) {
 		out->len = at;
 		return -1;
@@ -402,29 +417,28 @@ zone_str(msgpack_zone *z, const char *s, size_t n, size_t max)
 	return r;
 }
 
-/* The worker's "data" into m->data, unpacked in z; -1 with why if it cannot. */
+/* The worker's "data" as MessagePack bytes in z, for m->data; -1 with why. */
 static int
 result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
     const char **why)
 {
 	struct buf	 b = { NULL, 0, 0, 0 };
 	msgpack_packer	 pk;
-	char		*copy;
-	size_t		 off = 0;
+	uint8_t		*copy;
 	int		 r = -1;
 
-	m->data.type = MSGPACK_OBJECT_NIL;
+	m->data.len = 0;
 	if (data == NULL)
 		return 0;
 	msgpack_packer_init(&pk, &b, buf_msgpack_write);
-	if (pack_json(&pk, data, 1, why) == 0 && buf_avail(&b) > 0 &&
-	    (copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
-		memcpy(copy, buf_head(&b), buf_avail(&b));
-		if (msgpack_unpack(copy, buf_avail(&b), &off, z, &m->data) ==
-		    MSGPACK_UNPACK_SUCCESS)
+	if (pack_json(&pk, data, 1, why) == 0 && buf_avail(&b) > 0) {
+		if ((copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
+			memcpy(copy, buf_head(&b), buf_avail(&b));
+			m->data.p = copy;
+			m->data.len = buf_avail(&b);
 			r = 0;
-		else
-			*why = "the worker's value cannot be decoded again";
+		} else
+			*why = "out of memory for the worker's value";
 	}
 	buf_free(&b);
 	return r;
@@ -466,7 +480,7 @@ line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
 		return FRAMING_BAD;
 	}
 	m->type = strcmp(type, "RESULT") == 0 ? IPC_T_RESULT : IPC_T_ERROR;
-	m->data.type = MSGPACK_OBJECT_NIL;
+	m->data.len = 0;
 	if (m->type == IPC_T_RESULT &&
 	    result_data(json_object_get(j, "data"), z, m, why) == 0)
 		return FRAMING_MSG;

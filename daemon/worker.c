@@ -66,6 +66,7 @@ worker_run(struct wctx *w, const struct ipc_msg *m)
 {
 	const struct task *t = tasks_find(m->task);
 	struct proto_out o;
+	msgpack_object	 data;
 	enum ipc_err	 e;
 	char		 err[IPC_TEXT_MAX];
 
@@ -77,8 +78,13 @@ worker_run(struct wctx *w, const struct ipc_msg *m)
 		    "no task named '%.*s'", (int)m->task.len, m->task.p);
 		return;
 	}
+	if (proto_unpack(m->data, &w->zone, &data) == -1) {
+		proto_put_errorf(&w->out, w->max, 1, m->id, IPC_E_INTERNAL,
+		    "out of memory for the task's data");
+		return;
+	}
 	proto_begin_result(&o, &w->out, m->id);
-	if ((e = t->run(&m->data, &o.pk, err, sizeof(err))) != IPC_E_NONE) {
+	if ((e = t->run(&data, &o.pk, err, sizeof(err))) != IPC_E_NONE) {
 		frame_abort(&w->out, o.start);
 		proto_put_errorf(&w->out, w->max, 1, m->id, e, "%s", err);
 	} else if (proto_end(&o, w->max) == -1)

@@ -310,8 +310,11 @@ judge(struct chaos *ch, const struct ipc_msg *m)
 {
 	struct tally	*t = &ch->t;
 	int		 is_sleep = job_kind(&ch->o, m->id) == K_SLEEP;
+	msgpack_object	 d;
 
-	if (m->type == IPC_T_RESULT && result_right(&ch->o, m->id, &m->data)) {
+	if (m->type == IPC_T_RESULT &&
+	    proto_unpack(m->data, &ch->zone, &d) == 0 &&
+	    result_right(&ch->o, m->id, &d)) {
 		t->results++;
 		t->sleep_results += is_sleep;
 	} else if (m->type == IPC_T_RESULT) {

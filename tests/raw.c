@@ -94,6 +94,7 @@ static void
 print_frames(struct buf *b, msgpack_zone *z, int *count)
 {
 	struct ipc_msg	 m;
+	msgpack_object	 body;
 	const char	*why;
 	uint32_t	 len;
 
@@ -102,8 +103,10 @@ print_frames(struct buf *b, msgpack_zone *z, int *count)
 		if (proto_decode(buf_head(b) + FRAME_HDR, len, IPC_DIR_REPLY, z,
 		    &m, &why) != IPC_E_NONE)
 			printf("UNDECODABLE %s\n", why);
+		else if (proto_unpack(m.body, z, &body) == -1)
+			printf("UNDECODABLE out of memory\n");
 		else
-			jsonmp_print(stdout, &m.body);
+			jsonmp_print(stdout, &body);
 		buf_consume(b, FRAME_HDR + (size_t)len);
 		(*count)++;
 	}

@@ -34,7 +34,7 @@ main(int argc, char **argv)
 	};
 	struct ipc_status st = { 9, { "0.1.0", 5 }, 1234, 2, 65536, 10, 1, 3,
 	    2, ws };
-	msgpack_object	 obj = { .type = MSGPACK_OBJECT_POSITIVE_INTEGER };
+	struct ipc_bytes ten;
 	struct buf	 b = { 0 }, d = { 0 };
 	msgpack_packer	 pk;
 	const uint8_t	*data;
@@ -50,7 +50,8 @@ main(int argc, char **argv)
 	msgpack_pack_str_body(&pk, "x", 1);
 	data = buf_head(&d);
 	datalen = buf_avail(&d);
-	obj.via.u64 = 10;
+	ten.p = (const uint8_t *)"\x0a";
+	ten.len = 1;
 	proto_put_submit(&b, MAX, 1, proto_str("double"), proto_str(""), data,
 	    datalen, -1);
 	r |= save(argv[1], "submit", &b);
@@ -62,13 +63,13 @@ main(int argc, char **argv)
 	r |= save(argv[1], "reload", &b);
 	proto_put_scale(&b, MAX, 5, 3, proto_str(""));
 	r |= save(argv[1], "scale", &b);
-	proto_put_result(&b, MAX, 6, &obj);
+	proto_put_result(&b, MAX, 6, ten);
 	r |= save(argv[1], "result", &b);
 	proto_put_errorf(&b, MAX, 1, 7, IPC_E_BUSY, "queue full");
 	r |= save(argv[1], "error", &b);
 	proto_put_status(&b, MAX, 8, &st);
 	r |= save(argv[1], "status_reply", &b);
-	proto_put_task(&b, MAX, 9, proto_str("echo"), &obj);
+	proto_put_task(&b, MAX, 9, proto_str("echo"), ten);
 	r |= save(argv[1], "task", &b);
 	proto_put_ready(&b, MAX, 4242);
 	r |= save(argv[1], "ready", &b);

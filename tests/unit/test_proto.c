@@ -42,6 +42,7 @@ struct fx {
 	msgpack_sbuffer	 dsb;		/* the sample data value */
 	msgpack_zone	 dz;
 	msgpack_object	 data;
+	msgpack_object	 obj;		/* a decoded message's data, unpacked */
 };
 
 /* The sample payload: {"x": 1, "y": [true, nil, "s", -3, 1.5]}. */
@@ -144,6 +145,23 @@ assert_str(struct ipc_str s, const char *want)
 	assert_memory_equal(s.p, want, s.len);
 }
 
+/* The decoded message's data, unpacked in f->z. */
+static const msgpack_object *
+data_of(struct fx *f)
+{
+	assert_int_equal(proto_unpack(f->m.data, &f->z, &f->obj), 0);
+	return &f->obj;
+}
+
+/* The sample data value's bytes, as a message carries them. */
+static struct ipc_bytes
+sample_bytes(const struct fx *f)
+{
+	struct ipc_bytes b = { (const uint8_t *)f->dsb.data, f->dsb.size };
+
+	return b;
+}
+
 static void
 assert_is_sample(struct fx *f, const msgpack_object *o)
 {
@@ -242,7 +260,7 @@ put(struct fx *f, enum kind k, uint32_t max)
 	case K_PING:
 		return proto_put_request(&f->b, max, IPC_T_PING, 8);
 	case K_RESULT:
-		return proto_put_result(&f->b, max, 9, &f->data);
+		return proto_put_result(&f->b, max, 9, sample_bytes(f));
 	case K_BEGIN_RESULT:
 		if (proto_begin_result(&o, &f->b, 10) == -1)
 			return -1;
@@ -268,7 +286,7 @@ put(struct fx *f, enum kind k, uint32_t max)
 		return proto_put_request(&f->b, max, IPC_T_PONG, 13);
 	case K_TASK:
 		return proto_put_task(&f->b, max, 14, proto_str("sleep"),
-		    &f->data);
+		    sample_bytes(f));
 	case K_READY:
 		return proto_put_ready(&f->b, max, 4242);
 	case K_NKINDS:
@@ -346,9 +364,10 @@ submit_round_trip(void **state)
 	assert_int_equal(f->m.has_id, 1);
 	assert_int_equal(f->m.id, 42);
 	assert_str(f->m.task, "echo");
-	assert_is_sample(f, &f->m.data);
-	assert_int_equal(f->m.body.type, MSGPACK_OBJECT_MAP);
-	assert_int_equal(f->m.body.via.map.size, 5);
+	assert_is_sample(f, data_of(f));
+	assert_int_equal(proto_unpack(f->m.body, &f->z, &f->obj), 0);
+	assert_int_equal(f->obj.type, MSGPACK_OBJECT_MAP);
+	assert_int_equal(f->obj.via.map.size, 5);
 }
 
 static void
@@ -361,7 +380,7 @@ submit_without_data(void **state)
 	assert_int_equal(f->m.type, IPC_T_SUBMIT);
 	assert_int_equal(f->m.id, 43);
 	assert_str(f->m.task, "noop");
-	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_NIL);
+	assert_int_equal(data_of(f)->type, MSGPACK_OBJECT_NIL);
 }
 
 /* "timeout": absent, 0, the largest, and refused past 32 bits or typed wrong. */
@@ -448,7 +467,7 @@ status_request_round_trip(void **state)
 	assert_int_equal(f->m.type, IPC_T_STATUS);
 	assert_int_equal(f->m.has_id, 1);
 	assert_int_equal(f->m.id, 7);
-	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_NIL);
+	assert_int_equal(data_of(f)->type, MSGPACK_OBJECT_NIL);
 }
 
 static void
@@ -473,7 +492,7 @@ result_to_client(void **state)
 	assert_int_equal(f->m.type, IPC_T_RESULT);
 	assert_int_equal(f->m.has_id, 1);
 	assert_int_equal(f->m.id, 9);
-	assert_is_sample(f, &f->m.data);
+	assert_is_sample(f, data_of(f));
 }
 
 static void
@@ -485,7 +504,7 @@ result_from_worker(void **state)
 	assert_int_equal(decode_frame(f, IPC_DIR_FROM_WORKER), IPC_E_NONE);
 	assert_int_equal(f->m.type, IPC_T_RESULT);
 	assert_int_equal(f->m.id, 9);
-	assert_is_sample(f, &f->m.data);
+	assert_is_sample(f, data_of(f));
 }
 
 static void
@@ -497,7 +516,7 @@ result_begin_end(void **state)
 	assert_int_equal(decode_frame(f, IPC_DIR_REPLY), IPC_E_NONE);
 	assert_int_equal(f->m.type, IPC_T_RESULT);
 	assert_int_equal(f->m.id, 10);
-	assert_is_sample(f, &f->m.data);
+	assert_is_sample(f, data_of(f));
 }
 
 static void
@@ -702,7 +721,7 @@ task_round_trip(void **state)
 	assert_int_equal(f->m.has_id, 1);
 	assert_int_equal(f->m.id, 14);
 	assert_str(f->m.task, "sleep");
-	assert_is_sample(f, &f->m.data);
+	assert_is_sample(f, data_of(f));
 }
 
 static void
@@ -713,7 +732,7 @@ task_set_id(void **state)
 	size_t		 n;
 
 	assert_int_equal(proto_put_task(&f->b, MAX, 0, proto_str("sleep"),
-	    &f->data), 0);
+	    sample_bytes(f)), 0);
 	n = buf_avail(&f->b);
 	memcpy(hdr, buf_head(&f->b), sizeof(hdr));
 	proto_task_set_id(buf_head(&f->b), 0x0123456789abcdefULL);
@@ -724,7 +743,7 @@ task_set_id(void **state)
 	assert_int_equal(f->m.has_id, 1);
 	assert_true(f->m.id == 0x0123456789abcdefULL);
 	assert_str(f->m.task, "sleep");
-	assert_is_sample(f, &f->m.data);
+	assert_is_sample(f, data_of(f));
 	proto_task_set_id(buf_head(&f->b), 1);
 	assert_int_equal(decode_frame(f, IPC_DIR_TO_WORKER), IPC_E_NONE);
 	assert_int_equal(f->m.id, 1);
@@ -741,7 +760,7 @@ task_set_id_second_frame(void **state)
 	assert_int_equal(put(f, K_PING, MAX), 0);
 	first = buf_avail(&f->b);
 	assert_int_equal(proto_put_task(&f->b, MAX, UINT64_MAX,
-	    proto_str("t"), &f->data), 0);
+	    proto_str("t"), sample_bytes(f)), 0);
 	proto_task_set_id(buf_head(&f->b) + first, 77);
 	buf_consume(&f->b, first);
 	assert_int_equal(decode_frame(f, IPC_DIR_TO_WORKER), IPC_E_NONE);
@@ -877,7 +896,7 @@ encoder_refuses_tiny_max(void **state)
 	assert_int_equal(proto_put_submit(&f->b, 1024, 1, proto_str("t"),
 	    proto_str(""), NULL, 0, -1), 0);
 	assert_int_equal(proto_put_task(&f->b, 10, 1, proto_str("t"),
-	    &f->data), -1);
+	    sample_bytes(f)), -1);
 	assert_int_equal(decode_frame(f, IPC_DIR_REQUEST), IPC_E_NONE);
 	assert_int_equal(f->m.type, IPC_T_SUBMIT);
 }
@@ -1420,7 +1439,7 @@ unknown_keys_ignored(void **state)
 	assert_int_equal(f->m.type, IPC_T_SUBMIT);
 	assert_int_equal(f->m.id, 44);
 	assert_str(f->m.task, "echo");
-	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_NIL);
+	assert_int_equal(data_of(f)->type, MSGPACK_OBJECT_NIL);
 }
 
 static void
@@ -1446,7 +1465,7 @@ data_absent_is_nil(void **state)
 	env(f, 3, "RESULT", 46);
 	assert_int_equal(decode_sb(f, IPC_DIR_REPLY), IPC_E_NONE);
 	assert_int_equal(f->m.type, IPC_T_RESULT);
-	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_NIL);
+	assert_int_equal(data_of(f)->type, MSGPACK_OBJECT_NIL);
 }
 
 static void
@@ -1458,9 +1477,9 @@ data_any_type(void **state)
 	pk_str(&f->pk, "data");
 	msgpack_pack_bin_with_body(&f->pk, "\0\1", 2);
 	assert_int_equal(decode_sb(f, IPC_DIR_FROM_WORKER), IPC_E_NONE);
-	assert_int_equal(f->m.data.type, MSGPACK_OBJECT_BIN);
-	assert_int_equal(f->m.data.via.bin.size, 2);
-	assert_memory_equal(f->m.data.via.bin.ptr, "\0\1", 2);
+	assert_int_equal(data_of(f)->type, MSGPACK_OBJECT_BIN);
+	assert_int_equal(data_of(f)->via.bin.size, 2);
+	assert_memory_equal(data_of(f)->via.bin.ptr, "\0\1", 2);
 }
 
 static void
