@@ -80,6 +80,9 @@ static const struct key keys[] = {
 	    10000000 },
 	{ "max_client_buffer", value_size, G(max_client_buffer),
 	    IPC_MAX_MESSAGE_MIN, SIZE64 },
+	{ "max_memory_per_user", value_size, G(max_memory_per_user), 0,
+	    SIZE64 },
+	{ "max_memory", value_size, G(max_memory), 0, SIZE64 },
 	{ "command", value_command, X(command), 0, 0 },
 	{ "protocol", value_protocol, X(protocol), 0, 0 },
 	{ "directory", value_directory, X(directory), 0, 0 },
@@ -116,6 +119,8 @@ config_defaults(struct config *c)
 	c->max_connections_per_user = 256;
 	c->max_jobs_per_client = 65536;
 	c->max_client_buffer = 64 * 1024 * 1024;
+	c->max_memory_per_user = 64 * 1024 * 1024;
+	c->max_memory = 256 * 1024 * 1024;
 	c->builtin = 1;
 	poolconf_defaults(&c->pool);
 }

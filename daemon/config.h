@@ -103,6 +103,8 @@ struct config {
 	unsigned	 max_connections_per_user;
 	unsigned	 max_jobs_per_client;
 	uint64_t	 max_client_buffer;		/* bytes */
+	uint64_t	 max_memory_per_user;		/* bytes; 0: no limit */
+	uint64_t	 max_memory;			/* all users; 0: none */
 
 	/* [ipcd]'s pool keys: the built-in pool's, and every pool's defaults */
 	struct poolconf	 pool;

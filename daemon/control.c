@@ -23,11 +23,12 @@ static void	client_msg(struct peer *, const struct ipc_msg *, void *);
 static void	client_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	client_gone(struct peer *, const char *, void *);
+static int	client_held(struct peer *, size_t, size_t, void *);
 static void	refuse(struct ipcd *, int, enum ipc_err, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
 static const struct peer_ops client_ops = {
-	client_msg, client_bad, client_gone
+	client_msg, client_bad, client_gone, client_held
 };
 
 void
@@ -46,12 +47,62 @@ client_reply_error(struct client *c, int has_id, uint64_t id, enum ipc_err e,
 	    proto_str(proto_err_name(e)), proto_str(text));
 }
 
+static void
+client_free(struct client *c)
+{
+	limits_user_put(&c->ix->conns, c->user);
+	free(c);
+}
+
 /* Drop a reference; a client that has gone is freed with its last job. */
 void
 client_unref(struct client *c)
 {
 	if (--c->refs == 0 && c->peer == NULL)
-		free(c);
+		client_free(c);
+}
+
+/*
+ * What the connection holds, counted for its user: replies not yet read,
+ * always; the frame it is sending, only while there is room for it in
+ * max_memory_per_user and max_memory, else its reading waits.
+ */
+static int
+client_held(struct peer *p, size_t in, size_t out, void *arg)
+{
+	struct client	*c = arg;
+	struct ipcd	*ix = c->ix;
+
+	(void)p;
+	limits_charge(ix, c->user, (int64_t)out - (int64_t)c->out_held);
+	c->out_held = out;
+	if (in > c->in_held &&
+	    limits_room(ix, c->user, in - c->in_held) != ROOM) {
+		if (!c->starved) {
+			c->starved = 1;
+			TAILQ_INSERT_TAIL(&ix->starved, c, starve_entry);
+		}
+		return -1;
+	}
+	limits_charge(ix, c->user, (int64_t)in - (int64_t)c->in_held);
+	c->in_held = in;
+	return 0;
+}
+
+/* Once a turn, if bytes were given back: the starved read again. */
+void
+control_resume(struct ipcd *ix)
+{
+	struct client	*c;
+
+	if (!ix->held_freed)
+		return;
+	ix->held_freed = 0;
+	while ((c = TAILQ_FIRST(&ix->starved)) != NULL) {
+		TAILQ_REMOVE(&ix->starved, c, starve_entry);
+		c->starved = 0;
+		peer_resume(c->peer);
+	}
 }
 
 static void
@@ -79,11 +130,16 @@ client_detach(struct ipcd *ix, struct client *c)
 {
 	TAILQ_REMOVE(&ix->clients, c, entry);
 	ix->nclients--;
-	limits_conn_close(&ix->conns, c->cred.uid);
+	limits_conn_close(c->user);
+	if (c->starved)
+		TAILQ_REMOVE(&ix->starved, c, starve_entry);
+	c->starved = 0;
+	limits_charge(ix, c->user, -(int64_t)(c->in_held + c->out_held));
+	c->in_held = c->out_held = 0;
 	c->peer = NULL;
 	master_client_gone(ix, c);
 	if (c->refs == 0)
-		free(c);
+		client_free(c);
 }
 
 static void
@@ -182,7 +238,7 @@ client_new(struct ipcd *ix, int fd)
 	if (client_admit(ix, fd, &pc) == -1)
 		return;
 	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    limits_conn_open(&ix->conns, pc.uid) == -1)
+	    (c->user = limits_conn_open(&ix->conns, pc.uid)) == NULL)
 		goto fail;
 	c->ix = ix;
 	c->cred = pc;
@@ -190,7 +246,8 @@ client_new(struct ipcd *ix, int fd)
 	c->peer = peer_new(&ix->pb, fd, IPC_DIR_REQUEST, ix->conf.max_message,
 	    &client_ops, c);
 	if (c->peer == NULL) {
-		limits_conn_close(&ix->conns, pc.uid);
+		limits_conn_close(c->user);
+		limits_user_put(&ix->conns, c->user);
 		goto fail;
 	}
 	client_set_limits(ix, c);
@@ -365,6 +422,7 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 
 	*err = '\0';
 	TAILQ_INIT(&ix->clients);
+	TAILQ_INIT(&ix->starved);
 	if ((ix->listen_fd = sd_listen_socket()) == -2) {
 		snprintf(err, errlen, "socket activation: unusable socket");
 		return -1;

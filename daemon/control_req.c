@@ -5,10 +5,39 @@
  */
 #include <stdlib.h>
 
+#include "frame.h"
 #include "ipcd.h"
 #include "log.h"
 
-/* A job, unless the connection holds max_jobs_per_client requests already. */
+/*
+ * Is there room for the job's bytes in what the master holds for its
+ * user, and for everyone?  Else busy, with the figures; -1.
+ */
+static int
+room_for(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
+{
+	enum room	 r = limits_room(ix, c->user, FRAME_HDR + m->body.len);
+
+	if (r == ROOM)
+		return 0;
+	if (r == NO_ROOM_ALL)
+		client_reply_error(c, 1, m->id, IPC_E_BUSY, "ipcd holds %llu "
+		    "bytes for its clients already (max_memory %llu): try "
+		    "again later", (unsigned long long)ix->held,
+		    (unsigned long long)ix->conf.max_memory);
+	else
+		client_reply_error(c, 1, m->id, IPC_E_BUSY, "ipcd holds %llu "
+		    "bytes for uid %u already (max_memory_per_user %llu): "
+		    "try again when its jobs are done",
+		    (unsigned long long)c->user->held, c->user->uid,
+		    (unsigned long long)ix->conf.max_memory_per_user);
+	return -1;
+}
+
+/*
+ * A job, unless the connection holds max_jobs_per_client requests
+ * already, or its user too many bytes.
+ */
 static void
 ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
@@ -20,6 +49,8 @@ ctl_submit(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 		    "(%u, max_jobs_per_client)", c->refs);
 		return;
 	}
+	if (room_for(ix, c, m) == -1)
+		return;
 	master_submit(ix, c, m);
 }
 
@@ -238,10 +269,18 @@ client_answer(struct client *c, uint64_t cid, const struct ipc_msg *m,
 }
 
 static void
-client_take(struct client *c, int queued)
+client_take(struct client *c, int queued, size_t bytes)
 {
 	c->refs++;
 	c->queued += queued != 0;
+	limits_charge(c->ix, c->user, (int64_t)bytes);
+}
+
+static void
+client_drop(struct client *c, size_t bytes)
+{
+	limits_charge(c->ix, c->user, -(int64_t)bytes);
+	client_unref(c);
 }
 
 static void
@@ -256,6 +295,13 @@ client_alive(const struct client *c)
 	return c->peer != NULL;
 }
 
+static const void *
+client_owner(const struct client *c)
+{
+	return c->user;
+}
+
 const struct pool_ops client_pool_ops = {
-	client_answer, client_take, client_dequeue, client_unref, client_alive
+	client_answer, client_take, client_dequeue, client_drop, client_alive,
+	client_owner
 };

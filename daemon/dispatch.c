@@ -21,7 +21,7 @@ static void	worker_bad(struct peer *, enum ipc_err, const char *,
 static void	worker_gone(struct peer *, const char *, void *);
 
 const struct peer_ops dispatch_worker_ops = {
-	worker_msg, worker_bad, worker_gone
+	worker_msg, worker_bad, worker_gone, NULL
 };
 
 static struct sched_slot *
@@ -148,34 +148,81 @@ dispatch_now(struct pool *pool, struct client *c, const struct ipc_msg *m)
 		return 1;
 	}
 	job->timeout = job_timeout(pool, m);
-	pool->ops->take(c, 0);
+	pool->ops->take(c, 0, buf_avail(&job->task));
 	hold_add(pool, w, job, now);
 	return 1;
 }
 
+/*
+ * The queue is full, and a user with less than an equal share of it has
+ * a job: the newest job of the user holding the most makes room.
+ */
+static void
+push_out(struct pool *pool)
+{
+	struct qent	 e;
+
+	if (!fairq_push_out(&pool->queue, &e))
+		return;
+	pool->ops->dequeue(e.client);
+	refuse(pool, e.client, e.cid, IPC_E_BUSY, "all workers busy and the "
+	    "queue is full (%u jobs): pushed out for another user's job, as "
+	    "this user holds the most of it", pool->conf.queue_limit);
+	pool->ops->drop(e.client, e.len);
+}
+
+/* Encode the job into its owner's FIFO; its frame's length, or 0. */
+static size_t
+queue_job(struct pool *pool, struct subq *sq, struct client *c,
+    const struct ipc_msg *m)
+{
+	struct queue	*q = &sq->q;
+	size_t		 mark, len = 0;
+
+	mark = queue_begin(q);
+	if (mark != (size_t)-1 && proto_put_task(&q->bytes,
+	    pool->ix->conf.max_message, 0, m->task, m->data) == 0)
+		len = buf_avail(&q->bytes) - mark - sizeof(struct qent);
+	if (len == 0 || queue_commit(q, mark, c, m->id,
+	    job_timeout(pool, m)) == -1) {
+		queue_abort(q, mark);
+		len = 0;
+	}
+	fairq_close(&pool->queue, sq, len != 0);
+	return len;
+}
+
+/* Queue a job, in its user's turn (fairq.c); busy if it has its share. */
 static void
 enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 {
-	struct queue	*q = &pool->queue;
-	size_t		 mark;
+	const void	*owner = pool->ops->owner(c);
+	struct subq	*sq;
+	size_t		 len;
 
-	if (q->live >= pool->conf.queue_limit) {
+	switch (fairq_room(&pool->queue, owner, pool->conf.queue_limit)) {
+	case FAIRQ_FULL:
 		refuse(pool, c, m->id, IPC_E_BUSY,
 		    "all workers busy and the queue is full (%u jobs)",
 		    pool->conf.queue_limit);
 		return;
+	case FAIRQ_PUSH_OUT:
+		push_out(pool);
+		break;
+	case FAIRQ_ROOM:
+		break;
 	}
-	mark = queue_begin(q);
-	if (mark == (size_t)-1 || proto_put_task(&q->bytes,
-	    pool->ix->conf.max_message, 0, m->task, m->data) == -1 ||
-	    queue_commit(q, mark, c, m->id, job_timeout(pool, m)) == -1) {
-		queue_abort(q, mark);
+	if ((sq = fairq_open(&pool->queue, owner)) == NULL) {
+		refuse(pool, c, m->id, IPC_E_INTERNAL, "out of memory");
+		return;
+	}
+	if ((len = queue_job(pool, sq, c, m)) == 0) {
 		refuse(pool, c, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
 		    pool->ix->conf.max_message);
 		return;
 	}
-	pool->ops->take(c, 1);
+	pool->ops->take(c, 1, len);
 }
 
 /* A job for this pool: to a worker at once if one can take it, else queued. */
@@ -217,18 +264,20 @@ pump_waiting(struct pool *pool, uint64_t now)
 {
 	struct client	*c;
 	struct job	*job;
+	size_t		 bytes;
 	int		 i, r;
 
 	while ((job = jobs_first_waiting(&pool->jobs)) != NULL) {
 		c = job->client;
+		bytes = buf_avail(&job->task);
 		if (!pool->ops->alive(c)) {
 			jobs_del(&pool->jobs, job);
-			pool->ops->drop(c);
+			pool->ops->drop(c, bytes);
 		} else if ((i = pick_worker(pool, now)) == -1 ||
 		    (r = send_job(pool, job, i, now)) == -1)
 			break;
 		else if (r == 1)
-			pool->ops->drop(c);
+			pool->ops->drop(c, bytes);
 	}
 }
 
@@ -266,7 +315,8 @@ dispatch_pump(struct pool *pool)
 	now = clock_ns();
 	if (pool->jobs.waiting > 0)
 		pump_waiting(pool, now);
-	while (pool->jobs.waiting == 0 && queue_peek(&pool->queue, &e, &frame)) {
+	while (pool->jobs.waiting == 0 &&
+	    fairq_peek(&pool->queue, &e, &frame)) {
 		if ((i = pick_worker(pool, now)) == -1 ||
 		    (job = unqueue(pool, &e, frame, i)) == NULL)
 			break;
@@ -275,9 +325,9 @@ dispatch_pump(struct pool *pool)
 			break;
 		}
 		pool->ops->dequeue(e.client);
-		queue_pop(&pool->queue);
+		fairq_pop(&pool->queue);
 		if (r == 1)		/* answered: the queue's reference goes */
-			pool->ops->drop(e.client);
+			pool->ops->drop(e.client, e.len);
 	}
 }
 
@@ -291,6 +341,7 @@ dispatch_fail(struct pool *pool, struct job *job, enum ipc_err err,
 {
 	struct client	*c = job->client;
 	struct worker	*w = NULL;
+	size_t		 bytes = buf_avail(&job->task);
 	int		 late = job->late != 0;
 
 	if (job->worker >= 0) {
@@ -307,7 +358,7 @@ dispatch_fail(struct pool *pool, struct job *job, enum ipc_err err,
 	if (w != NULL)
 		pool_retire_if_idle(w);
 	if (!late)
-		pool->ops->drop(c);
+		pool->ops->drop(c, bytes);
 }
 
 /*
@@ -325,7 +376,7 @@ dispatch_abandon(struct pool *pool, struct job *job, enum ipc_err err,
 	job->client = NULL;
 	job->late = 1;
 	job->deadline = 0;
-	pool->ops->drop(c);
+	pool->ops->drop(c, buf_avail(&job->task));
 }
 
 /*
@@ -350,6 +401,7 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 {
 	struct job	*job = answered_job(pool, w, m);
 	struct client	*c;
+	size_t		 bytes;
 
 	static struct lograte	 rl;
 
@@ -377,11 +429,12 @@ job_done(struct pool *pool, struct worker *w, const struct ipc_msg *m)
 		pool->failed++;
 	pool->ops->answer(c, job->cid, m, IPC_E_NONE, NULL);
 	hold_answered(pool, w, job, clock_ns());
+	bytes = buf_avail(&job->task);
 	jobs_del(&pool->jobs, job);
 	supervise_worker_answered(pool, w);
 	supervise_late(pool, w);
 	pool_retire_if_idle(w);
-	pool->ops->drop(c);
+	pool->ops->drop(c, bytes);
 }
 
 /* A worker is ready: it takes jobs from now on. */
@@ -460,11 +513,15 @@ worker_gone(struct peer *p, const char *why, void *arg)
 
 
 
-/* A client went: forget its queued jobs; the count of those dropped. */
+/*
+ * A client went: forget its queued jobs; the count of those dropped, and
+ * their bytes added to *bytes.
+ */
 unsigned
-dispatch_client_gone(struct pool *pool, const struct client *c)
+dispatch_client_gone(struct pool *pool, const struct client *c,
+    uint64_t *bytes)
 {
-	return queue_remove(&pool->queue, c);
+	return fairq_remove(&pool->queue, pool->ops->owner(c), c, bytes);
 }
 
 /* Stopping: the jobs waiting in the queue are answered shutting_down. */
@@ -474,12 +531,12 @@ dispatch_unqueue_all(struct pool *pool)
 	struct qent	 e;
 	const uint8_t	*frame;
 
-	while (queue_peek(&pool->queue, &e, &frame)) {
-		queue_pop(&pool->queue);
+	while (fairq_peek(&pool->queue, &e, &frame)) {
+		fairq_pop(&pool->queue);
 		pool->ops->dequeue(e.client);
 		refuse(pool, e.client, e.cid, IPC_E_SHUTTING_DOWN,
 		    "ipcd is shutting down");
 		pool->failed++;
-		pool->ops->drop(e.client);
+		pool->ops->drop(e.client, e.len);
 	}
 }

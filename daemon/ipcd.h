@@ -13,6 +13,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "fairq.h"
 #include "jobs.h"
 #include "peer.h"
 #include "sched.h"
@@ -69,16 +70,24 @@ struct client {
 	unsigned		 refs;		/* queued and running jobs */
 	unsigned		 queued;
 	struct peercred		 cred;
+	struct user		*user;		/* its uid's (limits.c) */
+	size_t			 in_held;	/* a frame it is sending */
+	size_t			 out_held;	/* replies it has not read */
+	int			 starved;	/* reading waits for room */
 	TAILQ_ENTRY(client)	 entry;
+	TAILQ_ENTRY(client)	 starve_entry;
 };
 
-/* Open connections per uid, sorted by uid (limits.c). */
-struct uidcount {
+/* A uid with clients, and what it holds (limits.c). */
+struct user {
 	uint32_t		 uid;
-	unsigned		 n;
+	unsigned		 conns;		/* connections open */
+	unsigned		 refs;		/* its clients, open or gone */
+	uint64_t		 held;		/* bytes held on its behalf */
 };
+/* The users, sorted by uid. */
 struct uidtab {
-	struct uidcount		*v;
+	struct user		**v;
 	unsigned		 n;
 	unsigned		 cap;
 };
@@ -108,10 +117,13 @@ struct pool_ops {
 	 * the pool's own error e, text saying why. */
 	void	(*answer)(struct client *, uint64_t, const struct ipc_msg *,
 		    enum ipc_err, const char *);
-	void	(*take)(struct client *, int);	/* holds one more (queued) */
+	/* holds one more job (queued), its TASK frame of n bytes */
+	void	(*take)(struct client *, int, size_t);
 	void	(*dequeue)(struct client *);	/* a queued one is sent */
-	void	(*drop)(struct client *);	/* holds one fewer */
+	void	(*drop)(struct client *, size_t);	/* one fewer, of n bytes */
 	int	(*alive)(const struct client *);	/* wants the answers */
+	/* whose turn its queued jobs wait for (fairq.c): its user */
+	const void *(*owner)(const struct client *);
 };
 extern const struct pool_ops client_pool_ops;
 
@@ -132,7 +144,7 @@ struct pool {
 	unsigned		 nready;
 	struct sched		 sched;
 	struct jobs		 jobs;
-	struct queue		 queue;
+	struct fairq		 queue;
 	struct event		*ev_respawn;
 	unsigned		 backoff_ms;
 	struct event		*ev_timeout;	/* the next job deadline */
@@ -185,7 +197,10 @@ struct ipcd {
 	TAILQ_HEAD(, client)	 clients;
 	unsigned		 nclients;
 	uint64_t		 client_serial;
-	struct uidtab		 conns;		/* open connections per uid */
+	struct uidtab		 conns;		/* users: connections, bytes */
+	uint64_t		 held;		/* bytes held for all users */
+	int			 held_freed;	/* some given back this turn */
+	TAILQ_HEAD(, client)	 starved;	/* waiting for room to read */
 
 	struct pools		 pools;
 	struct pool		*builtin;	/* NULL if turned off */
@@ -211,7 +226,8 @@ void	 dispatch_fail(struct pool *, struct job *, enum ipc_err,
 void	 dispatch_abandon(struct pool *, struct job *, enum ipc_err,
 	    const char *);
 void	 dispatch_ready(struct worker *);
-unsigned dispatch_client_gone(struct pool *, const struct client *);
+unsigned dispatch_client_gone(struct pool *, const struct client *,
+	    uint64_t *);
 void	 dispatch_unqueue_all(struct pool *);
 
 /* master.c: the router, the pools, the loop's follow-ups; master_stop.c */
@@ -302,6 +318,7 @@ int	 sd_listen_socket(void);
 int	 control_listen(struct ipcd *, char *, size_t);
 void	 control_close(struct ipcd *);
 void	 control_close_clients(struct ipcd *);
+void	 control_resume(struct ipcd *);
 void	 client_unref(struct client *);
 
 /* control_req.c */
@@ -315,10 +332,14 @@ int	 access_allowed(const struct ipcd *, const struct peercred *);
 int	 access_admin(const struct ipcd *, const struct peercred *);
 void	 access_socket_group(struct ipcd *);
 
-/* limits.c: what one client may hold */
+/* limits.c: what one user may hold */
 unsigned limits_conns(const struct uidtab *, uint32_t);
-int	 limits_conn_open(struct uidtab *, uint32_t);
-void	 limits_conn_close(struct uidtab *, uint32_t);
+struct user *limits_conn_open(struct uidtab *, uint32_t);
+void	 limits_conn_close(struct user *);
+void	 limits_user_put(struct uidtab *, struct user *);
+enum room { ROOM, NO_ROOM_USER, NO_ROOM_ALL };
+enum room limits_room(const struct ipcd *, const struct user *, uint64_t);
+void	 limits_charge(struct ipcd *, struct user *, int64_t);
 
 /* nofile.c: the descriptor limit, and what the pools may take of it */
 void	 nofile_raise(void);

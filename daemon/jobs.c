@@ -246,7 +246,7 @@ queue_commit(struct queue *q, size_t mark, struct client *c, uint64_t cid,
     uint32_t timeout)
 {
 	static const uint8_t zeros[8];
-	struct qent	 e = { c, cid, 0, timeout };
+	struct qent	 e = { c, cid, 0, timeout, q->live ? q->last : 0 };
 	size_t		 len;
 
 	if (mark == (size_t)-1)
@@ -259,6 +259,7 @@ queue_commit(struct queue *q, size_t mark, struct client *c, uint64_t cid,
 	e.len = (uint32_t)len;
 	memcpy(buf_head(&q->bytes) + mark, &e, sizeof(e));
 	q->live++;
+	q->last = (uint32_t)(sizeof(e) + ALIGN8(len));
 	return 0;
 }
 
@@ -288,18 +289,37 @@ queue_pop(struct queue *q)
 
 	memcpy(&e, buf_head(&q->bytes), sizeof(e));
 	buf_consume(&q->bytes, sizeof(e) + ALIGN8((size_t)e.len));
-	q->live--;
+	if (--q->live == 0)
+		q->last = 0;
 	buf_shrink(&q->bytes, QUEUE_KEEP);
 }
 
-/* Remove every entry of client c, in place; returns how many went. */
+/* Take the newest entry off the queue, into *e; 0 if it is empty. */
+int
+queue_pop_last(struct queue *q, struct qent *e)
+{
+	if (q->live == 0)
+		return 0;
+	memcpy(e, buf_head(&q->bytes) + buf_avail(&q->bytes) - q->last,
+	    sizeof(*e));
+	q->bytes.len -= q->last;
+	q->last = --q->live ? e->prev : 0;
+	buf_shrink(&q->bytes, QUEUE_KEEP);
+	return 1;
+}
+
+/*
+ * Remove every entry of client c, in place; returns how many went, and
+ * adds their frames' bytes to *bytes.
+ */
 unsigned
-queue_remove(struct queue *q, const struct client *c)
+queue_remove(struct queue *q, const struct client *c, uint64_t *bytes)
 {
 	uint8_t		*base;
 	struct qent	 e;
 	size_t		 rd, wr = 0, sz, n = buf_avail(&q->bytes);
 	unsigned	 gone = 0;
+	uint32_t	 prev = 0;
 
 	if (n == 0)
 		return 0;
@@ -309,14 +329,20 @@ queue_remove(struct queue *q, const struct client *c)
 		sz = sizeof(e) + ALIGN8((size_t)e.len);
 		if (e.client == c) {
 			gone++;
+			*bytes += e.len;
 			continue;
 		}
+		e.prev = prev;
+		memmove(base + wr, &e, sizeof(e));
 		if (wr != rd)
-			memmove(base + wr, base + rd, sz);
+			memmove(base + wr + sizeof(e), base + rd + sizeof(e),
+			    sz - sizeof(e));
+		prev = (uint32_t)sz;
 		wr += sz;
 	}
 	q->bytes.len = q->bytes.off + wr;
 	q->live -= gone;
+	q->last = q->live ? prev : 0;
 	buf_shrink(&q->bytes, QUEUE_KEEP);
 	return gone;
 }

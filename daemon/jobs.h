@@ -64,11 +64,13 @@ struct qent {
 	uint64_t	 cid;
 	uint32_t	 len;		/* frame bytes that follow */
 	uint32_t	 timeout;	/* ms; 0: none */
+	uint32_t	 prev;		/* bytes of the entry before; 0: none */
 };
 
 struct queue {
 	struct buf	 bytes;
 	uint32_t	 live;		/* entries */
+	uint32_t	 last;		/* bytes of the last entry */
 };
 
 void		 jobs_init(struct jobs *);
@@ -98,6 +100,8 @@ int		 queue_commit(struct queue *, size_t, struct client *, uint64_t,
 void		 queue_abort(struct queue *, size_t);
 int		 queue_peek(struct queue *, struct qent *, const uint8_t **);
 void		 queue_pop(struct queue *);
-unsigned	 queue_remove(struct queue *, const struct client *);
+int		 queue_pop_last(struct queue *, struct qent *);
+unsigned	 queue_remove(struct queue *, const struct client *,
+		    uint64_t *);
 
 #endif

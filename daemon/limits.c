@@ -1,8 +1,11 @@
 /*
- * What one client may hold: the number of connections each uid has open,
- * kept in an array sorted by uid.  It holds one entry per uid connected
- * right now, a handful in practice, so a binary search finds one and an
- * insertion moves a few entries; nothing walks the client list.
+ * What one user may hold: its connections, and the bytes the master holds
+ * on its behalf (its jobs' frames, the part of a frame it is sending, the
+ * replies it has not read), against max_connections_per_user,
+ * max_memory_per_user and, for all users together, max_memory.  A user
+ * is an entry of an array sorted by uid, one per uid with a client, a
+ * handful in practice: a binary search finds one, nothing walks the
+ * clients.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +22,19 @@ uidtab_find(const struct uidtab *t, uint32_t uid, int *found)
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (t->v[mid].uid < uid)
+		if (t->v[mid]->uid < uid)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = lo < t->n && t->v[lo].uid == uid;
+	*found = lo < t->n && t->v[lo]->uid == uid;
 	return lo;
 }
 
 static int
 uidtab_grow(struct uidtab *t)
 {
-	struct uidcount	*v;
+	struct user	**v;
 	unsigned	 cap;
 
 	if (t->n < t->cap)
@@ -52,46 +55,95 @@ limits_conns(const struct uidtab *t, uint32_t uid)
 	int		 found;
 
 	i = uidtab_find(t, uid, &found);
-	return found ? t->v[i].n : 0;
+	return found ? t->v[i]->conns : 0;
 }
 
-/* Count one more connection of uid; -1 if out of memory. */
-int
+/*
+ * Count one more connection of uid: its user, which the connection's
+ * client holds until limits_user_put; NULL if out of memory.
+ */
+struct user *
 limits_conn_open(struct uidtab *t, uint32_t uid)
 {
+	struct user	*u;
 	unsigned	 i;
 	int		 found;
 
 	i = uidtab_find(t, uid, &found);
 	if (found) {
-		t->v[i].n++;
-		return 0;
+		u = t->v[i];
+		u->conns++;
+		u->refs++;
+		return u;
 	}
-	if (uidtab_grow(t) == -1)
-		return -1;
+	if (uidtab_grow(t) == -1 || (u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
 	memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(t->v[0]));
-	t->v[i].uid = uid;
-	t->v[i].n = 1;
+	u->uid = uid;
+	u->conns = u->refs = 1;
+	t->v[i] = u;
 	t->n++;
-	return 0;
+	return u;
 }
 
-/* One connection of uid has closed; the table is freed when it empties. */
+/* One connection of u has closed; its client may live on, with its jobs. */
 void
-limits_conn_close(struct uidtab *t, uint32_t uid)
+limits_conn_close(struct user *u)
+{
+	u->conns--;
+}
+
+/* A client of u is freed; so is u with its last, and the table when empty. */
+void
+limits_user_put(struct uidtab *t, struct user *u)
 {
 	unsigned	 i;
 	int		 found;
 
-	i = uidtab_find(t, uid, &found);
-	if (!found)
+	if (--u->refs > 0)
 		return;
-	if (--t->v[i].n > 0)
-		return;
-	t->n--;
-	memmove(&t->v[i], &t->v[i + 1], (t->n - i) * sizeof(t->v[0]));
+	i = uidtab_find(t, u->uid, &found);
+	if (found) {
+		t->n--;
+		memmove(&t->v[i], &t->v[i + 1], (t->n - i) * sizeof(t->v[0]));
+	}
+	free(u);
 	if (t->n == 0) {
 		free(t->v);
 		memset(t, 0, sizeof(*t));
 	}
+}
+
+/*
+ * May u be held more bytes: within max_memory_per_user (root has none,
+ * as with max_connections_per_user) and, for everyone, max_memory, each
+ * never below twice max_message?  If not, which one stops it.
+ */
+enum room
+limits_room(const struct ipcd *ix, const struct user *u, uint64_t more)
+{
+	uint64_t	 per = ix->conf.max_memory_per_user;
+	uint64_t	 all = ix->conf.max_memory;
+	uint64_t	 least = 2 * (uint64_t)ix->conf.max_message;
+
+	/* never so low that a job of max_message cannot get in */
+	if (per != 0 && per < least)
+		per = least;
+	if (all != 0 && all < least)
+		all = least;
+	if (per != 0 && u->uid != 0 && u->held + more > per)
+		return NO_ROOM_USER;
+	if (all != 0 && ix->held + more > all)
+		return NO_ROOM_ALL;
+	return ROOM;
+}
+
+/* Add (or take back, delta < 0) bytes held for u. */
+void
+limits_charge(struct ipcd *ix, struct user *u, int64_t delta)
+{
+	u->held += delta;
+	ix->held += delta;
+	if (delta < 0)
+		ix->held_freed = 1;
 }

@@ -60,15 +60,17 @@ void
 master_client_gone(struct ipcd *ix, struct client *c)
 {
 	struct pool	*pool;
+	uint64_t	 bytes = 0;
 	unsigned	 n;
 
 	TAILQ_FOREACH(pool, &ix->pools, entry) {
 		if (c->queued == 0)
-			return;
-		n = dispatch_client_gone(pool, c);
+			break;
+		n = dispatch_client_gone(pool, c, &bytes);
 		c->queued -= n;
 		c->refs -= n;
 	}
+	limits_charge(ix, c->user, -(int64_t)bytes);
 }
 
 /*
@@ -265,6 +267,7 @@ master_loop(struct ipcd *ix)
 	announce(ix);
 	master_settle(ix);
 	peer_flush_all(&ix->pb);
+	control_resume(ix);
 }
 
 /* A pool with these settings, started, at the end of the list. */

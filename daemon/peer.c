@@ -30,6 +30,9 @@ struct peer {
 	int			 dead;		/* closed while busy */
 	int			 reading;	/* ev_read is armed */
 	int			 queued;	/* on the dirty list */
+	int			 starved;	/* held() refused: not reading */
+	size_t			 held_in;	/* as held() was last told */
+	size_t			 held_out;
 	TAILQ_ENTRY(peer)	 entry;
 };
 
@@ -173,6 +176,8 @@ peer_lost(struct peer *p, const char *why)
 static void
 set_reading(struct peer *p, int on)
 {
+	if (on && p->starved)
+		return;
 	if (on == p->reading || p->dead)
 		return;
 	if (on)
@@ -180,6 +185,19 @@ set_reading(struct peer *p, int on)
 	else
 		event_del(p->ev_read);
 	p->reading = on;
+}
+
+/* Tell the owner what the peer holds; -1 if it refuses the input. */
+static int
+peer_held(struct peer *p, size_t in, size_t out)
+{
+	if (p->ops->held == NULL || (in == p->held_in && out == p->held_out))
+		return 0;
+	p->held_out = out;
+	if (p->ops->held(p, in, out, p->arg) == -1)
+		return -1;
+	p->held_in = in;
+	return 0;
 }
 
 /* Where reading pauses: the owner's limit, or half the cap if lower. */
@@ -202,6 +220,7 @@ peer_blocked(struct peer *p, const char **why)
 		*why = "too much output waiting";
 		return -1;
 	}
+	(void)peer_held(p, p->held_in, avail);
 	event_add(p->ev_write, NULL);
 	set_reading(p, avail <= pause_at(p));
 	return 0;
@@ -228,6 +247,7 @@ peer_flush(struct peer *p, const char **why)
 	}
 	event_del(p->ev_write);
 	buf_trim(&p->out, 256 * 1024);
+	(void)peer_held(p, p->held_in, 0);
 	set_reading(p, 1);
 	return 0;
 }
@@ -310,9 +330,11 @@ peer_parse(struct peer *p)
 			p->ops->bad(p, e, why, NULL, 1, p->arg);
 			return -1;
 		case FRAMING_MSG:
+			(void)peer_held(p, 0, p->held_out);
 			p->ops->msg(p, &m, p->arg);
 			break;
 		case FRAMING_BAD:
+			(void)peer_held(p, 0, p->held_out);
 			p->ops->bad(p, e, why, &m, 0, p->arg);
 			break;
 		}
@@ -323,27 +345,64 @@ peer_parse(struct peer *p)
 	return 0;
 }
 
-/* Room to ask read() for: a chunk, or the rest of a larger frame begun. */
+/* The whole length of a frame begun and not yet complete, or 0. */
 static size_t
-read_need(const struct peer *p)
+partial_frame(const struct peer *p)
 {
 	size_t	 avail = buf_avail(&p->in);
 	uint32_t len = 0;
 
 	if (p->framing == &framing_ipcd && avail >= FRAME_HDR &&
-	    frame_parse(buf_head(&p->in), avail, p->max, &len) == FRAME_MORE &&
-	    FRAME_HDR + (size_t)len - avail > PEER_READ_CHUNK)
-		return FRAME_HDR + (size_t)len - avail;
+	    frame_parse(buf_head(&p->in), avail, p->max, &len) == FRAME_MORE)
+		return FRAME_HDR + (size_t)len;
+	return 0;
+}
+
+/* Room to ask read() for: a chunk, or the rest of a larger frame begun. */
+static size_t
+read_need(const struct peer *p, size_t partial)
+{
+	size_t	 avail = buf_avail(&p->in);
+
+	if (partial > avail && partial - avail > PEER_READ_CHUNK)
+		return partial - avail;
 	return PEER_READ_CHUNK;
+}
+
+/*
+ * A frame begun must fit in what the owner lets the peer hold before more
+ * of it is read; if not, reading waits (peer_resume).  0 may read.
+ */
+static int
+may_read(struct peer *p, size_t partial)
+{
+	if (partial <= p->held_in || peer_held(p, partial, p->held_out) == 0)
+		return 0;
+	p->starved = 1;
+	set_reading(p, 0);
+	return -1;
+}
+
+/* The owner has room again: read where it stopped. */
+void
+peer_resume(struct peer *p)
+{
+	if (!p->starved)
+		return;
+	p->starved = 0;
+	set_reading(p, buf_avail(&p->out) <= pause_at(p));
 }
 
 /* One read and the frames it completes: 1 read something, 0 nothing to read, -1 ended. */
 static int
 peer_read(struct peer *p, const char **why)
 {
+	size_t	 partial = partial_frame(p);
 	ssize_t	 n;
 
-	if (buf_reserve(&p->in, read_need(p)) == -1) {
+	if (may_read(p, partial) == -1)
+		return 0;
+	if (buf_reserve(&p->in, read_need(p, partial)) == -1) {
 		*why = "out of memory";
 		return -1;
 	}

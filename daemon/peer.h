@@ -25,6 +25,13 @@ struct peer_ops {
 		    const struct ipc_msg *, int, void *);
 	/* End of the channel; the peer is freed when this returns. */
 	void	(*gone)(struct peer *, const char *, void *);
+	/*
+	 * Optional: the peer now holds in bytes of a frame it is reading
+	 * (the frame's whole length, before it buffers it) and out bytes of
+	 * output not yet written.  -1 refuses the input: reading waits for
+	 * peer_resume, and the output is counted all the same.
+	 */
+	int	(*held)(struct peer *, size_t, size_t, void *);
 };
 
 /*
@@ -63,5 +70,6 @@ struct buf *peer_out(struct peer *);
 uint32_t peer_max(const struct peer *);
 void	 peer_close(struct peer *);
 void	 peer_drain(struct peer *);
+void	 peer_resume(struct peer *);
 
 #endif

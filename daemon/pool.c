@@ -236,7 +236,7 @@ pool_new(struct ipcd *ix, const struct poolconf *conf,
 	pool->conf = *conf;
 	snprintf(pool->name, sizeof(pool->name), "%s", conf->name);
 	jobs_init(&pool->jobs);
-	queue_init(&pool->queue);
+	fairq_init(&pool->queue);
 	if (!msgpack_zone_init(&pool->zone, 8192)) {
 		free(pool);
 		return NULL;
@@ -712,7 +712,7 @@ pool_free(struct pool *pool)
 	free(pool->workers);
 	supervise_free(pool);
 	jobs_free(&pool->jobs);
-	queue_free(&pool->queue);
+	fairq_free(&pool->queue);
 	buf_free(&pool->scratch);
 	msgpack_zone_destroy(&pool->zone);
 	free(pool);

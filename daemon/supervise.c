@@ -67,9 +67,11 @@ supervise_retry(struct pool *pool, struct worker *w, struct job *job,
 		return;
 	}
 	if (!pool->ops->alive(c)) {	/* nobody wants the answer */
+		size_t	 bytes = buf_avail(&job->task);
+
 		hold_drop(pool, w, job, clock_ns());
 		jobs_del(&pool->jobs, job);
-		pool->ops->drop(c);
+		pool->ops->drop(c, bytes);
 		return;
 	}
 	if (why == R_CHARGED && job->tries >= pool->conf.retries) {

@@ -413,6 +413,25 @@ expect_empty(struct queue *q)
 	assert_int_equal(queue_peek(q, &e, &frame), 0);
 }
 
+/* Remove c's entries; their frames' bytes must add up as pushed. */
+static unsigned
+qremove(struct queue *q, const struct client *c)
+{
+	struct qent	 e;
+	uint64_t	 want = 0, got = 0;
+	size_t		 off;
+
+	for (off = 0; off < buf_avail(&q->bytes);
+	    off += sizeof(e) + ((e.len + 7) & ~7u)) {
+		memcpy(&e, buf_head(&q->bytes) + off, sizeof(e));
+		if (e.client == c)
+			want += e.len;
+	}
+	off = queue_remove(q, c, &got);
+	assert_int_equal(got, want);
+	return (unsigned)off;
+}
+
 static const size_t lens[] = { 1, 7, 8, 9, 13, 16, 23, 100, 4095, 3 };
 #define NLENS	(sizeof(lens) / sizeof(lens[0]))
 
@@ -557,6 +576,40 @@ fill_mixed(struct queue *q)
 	enqueue(q, CB, 6, 24);
 }
 
+/* The newest entry comes off the end, also after a removal in between. */
+static void
+queue_pop_last_order(void **state)
+{
+	struct queue	 q;
+	struct qent	 e;
+
+	(void)state;
+	queue_init(&q);
+	assert_int_equal(queue_pop_last(&q, &e), 0);
+	fill_mixed(&q);
+	assert_int_equal(queue_pop_last(&q, &e), 1);
+	assert_ptr_equal(e.client, CB);
+	assert_int_equal(e.cid, 6);
+	assert_int_equal(e.len, 24);
+	assert_int_equal(qremove(&q, CC), 1);
+	assert_int_equal(queue_pop_last(&q, &e), 1);
+	assert_int_equal(e.cid, 5);
+	assert_int_equal(queue_pop_last(&q, &e), 1);
+	assert_int_equal(e.cid, 3);
+	expect_pop(&q, CA, 1, 3);
+	assert_int_equal(queue_pop_last(&q, &e), 1);
+	assert_int_equal(e.cid, 2);
+	expect_empty(&q);
+	assert_int_equal(queue_pop_last(&q, &e), 0);
+	enqueue(&q, CA, 7, 5);			/* and it goes on as a FIFO */
+	enqueue(&q, CB, 8, 9);
+	assert_int_equal(queue_pop_last(&q, &e), 1);
+	assert_int_equal(e.cid, 8);
+	expect_pop(&q, CA, 7, 5);
+	expect_empty(&q);
+	queue_free(&q);
+}
+
 static void
 queue_remove_scattered(void **state)
 {
@@ -565,7 +618,7 @@ queue_remove_scattered(void **state)
 	(void)state;
 	queue_init(&q);
 	fill_mixed(&q);
-	assert_int_equal(queue_remove(&q, CA), 3);
+	assert_int_equal(qremove(&q, CA), 3);
 	assert_int_equal(q.live, 3);
 	expect_pop(&q, CB, 2, 10);
 	expect_pop(&q, CC, 4, 8);
@@ -585,7 +638,7 @@ queue_remove_front(void **state)
 	enqueue(&q, CC, 2, 6);
 	enqueue(&q, CA, 3, 7);
 	enqueue(&q, CB, 4, 8);
-	assert_int_equal(queue_remove(&q, CC), 2);
+	assert_int_equal(qremove(&q, CC), 2);
 	assert_int_equal(q.live, 2);
 	expect_pop(&q, CA, 3, 7);
 	expect_pop(&q, CB, 4, 8);
@@ -601,7 +654,7 @@ queue_remove_middle(void **state)
 	(void)state;
 	queue_init(&q);
 	fill_mixed(&q);
-	assert_int_equal(queue_remove(&q, CC), 1);
+	assert_int_equal(qremove(&q, CC), 1);
 	assert_int_equal(q.live, 5);
 	expect_pop(&q, CA, 1, 3);
 	expect_pop(&q, CB, 2, 10);
@@ -623,7 +676,7 @@ queue_remove_end(void **state)
 	enqueue(&q, CB, 2, 6);
 	enqueue(&q, CC, 3, 7);
 	enqueue(&q, CC, 4, 9);
-	assert_int_equal(queue_remove(&q, CC), 2);
+	assert_int_equal(qremove(&q, CC), 2);
 	assert_int_equal(q.live, 2);
 	enqueue(&q, CB, 5, 2);		/* lands after what is left */
 	expect_pop(&q, CA, 1, 5);
@@ -643,7 +696,7 @@ queue_remove_all(void **state)
 	enqueue(&q, CA, 1, 5);
 	enqueue(&q, CA, 2, 6);
 	enqueue(&q, CA, 3, 7);
-	assert_int_equal(queue_remove(&q, CA), 3);
+	assert_int_equal(qremove(&q, CA), 3);
 	expect_empty(&q);
 	assert_int_equal(buf_avail(&q.bytes), 0);
 	enqueue(&q, CB, 4, 3);
@@ -660,7 +713,7 @@ queue_remove_none(void **state)
 	(void)state;
 	queue_init(&q);
 	fill_mixed(&q);
-	assert_int_equal(queue_remove(&q, (struct client *)0x4000), 0);
+	assert_int_equal(qremove(&q, (struct client *)0x4000), 0);
 	assert_int_equal(q.live, 6);
 	expect_pop(&q, CA, 1, 3);
 	expect_pop(&q, CB, 2, 10);
@@ -678,7 +731,7 @@ queue_remove_after_pop(void **state)
 	fill_mixed(&q);
 	expect_pop(&q, CA, 1, 3);
 	expect_pop(&q, CB, 2, 10);
-	assert_int_equal(queue_remove(&q, CB), 1);
+	assert_int_equal(qremove(&q, CB), 1);
 	assert_int_equal(q.live, 3);
 	expect_pop(&q, CA, 3, 17);
 	expect_pop(&q, CC, 4, 8);
@@ -704,7 +757,7 @@ queue_gives_memory_back(void **state)
 		enqueue(&q, CA, 10 + i, 64 * 1024);
 	enqueue(&q, CB, 2, 200);
 	assert_true(q.bytes.cap >= 16 * 1024 * 1024);
-	assert_int_equal(queue_remove(&q, CA), 256);
+	assert_int_equal(qremove(&q, CA), 256);
 	assert_true(q.bytes.cap <= 1024 * 1024);
 	expect_pop(&q, CB, 1, 100);
 	expect_pop(&q, CB, 2, 200);
@@ -726,7 +779,7 @@ queue_remove_empty(void **state)
 
 	(void)state;
 	queue_init(&q);
-	assert_int_equal(queue_remove(&q, CA), 0);
+	assert_int_equal(qremove(&q, CA), 0);
 	expect_empty(&q);
 	queue_free(&q);
 }
@@ -754,6 +807,7 @@ main(void)
 		cmocka_unit_test(queue_frame_grows_buffer),
 		cmocka_unit_test(queue_abort_entry),
 		cmocka_unit_test(queue_abort_only),
+		cmocka_unit_test(queue_pop_last_order),
 		cmocka_unit_test(queue_remove_scattered),
 		cmocka_unit_test(queue_remove_front),
 		cmocka_unit_test(queue_remove_middle),

@@ -1,5 +1,6 @@
 /*
- * Unit tests of daemon/limits.c: the count of open connections per uid.
+ * Unit tests of daemon/limits.c: the users, their open connections and
+ * the bytes held for them against max_memory_per_user and max_memory.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,7 @@
 
 #include "ipcd.h"
 
-/* The table is sorted by uid and holds no entry at zero. */
+/* The table is sorted by uid and holds no user without a client. */
 static void
 assert_sorted(const struct uidtab *t)
 {
@@ -19,10 +20,18 @@ assert_sorted(const struct uidtab *t)
 
 	assert_true(t->n <= t->cap);
 	for (i = 0; i < t->n; i++) {
-		assert_true(t->v[i].n > 0);
+		assert_true(t->v[i]->refs > 0);
 		if (i > 0)
-			assert_true(t->v[i - 1].uid < t->v[i].uid);
+			assert_true(t->v[i - 1]->uid < t->v[i]->uid);
 	}
+}
+
+/* A connection opened and its client freed at once. */
+static void
+close_one(struct uidtab *t, struct user *u)
+{
+	limits_conn_close(u);
+	limits_user_put(t, u);
 }
 
 static void
@@ -33,7 +42,6 @@ empty(void **state)
 	(void)state;
 	assert_int_equal(limits_conns(&t, 0), 0);
 	assert_int_equal(limits_conns(&t, 1000), 0);
-	limits_conn_close(&t, 1000);	/* never opened: no effect */
 	assert_int_equal(t.n, 0);
 	assert_null(t.v);
 }
@@ -42,18 +50,20 @@ static void
 counts_one_uid(void **state)
 {
 	struct uidtab	 t = { 0 };
+	struct user	*u[5];
 	unsigned	 i;
 
 	(void)state;
-	for (i = 1; i <= 5; i++) {
-		assert_int_equal(limits_conn_open(&t, 1000), 0);
-		assert_int_equal(limits_conns(&t, 1000), i);
+	for (i = 0; i < 5; i++) {
+		assert_non_null(u[i] = limits_conn_open(&t, 1000));
+		assert_ptr_equal(u[i], u[0]);
+		assert_int_equal(limits_conns(&t, 1000), i + 1);
 	}
 	assert_int_equal(t.n, 1);
 	assert_int_equal(limits_conns(&t, 1001), 0);
 	assert_int_equal(limits_conns(&t, 999), 0);
 	for (i = 5; i > 0; i--) {
-		limits_conn_close(&t, 1000);
+		close_one(&t, u[i - 1]);
 		assert_int_equal(limits_conns(&t, 1000), i - 1);
 	}
 	assert_int_equal(t.n, 0);
@@ -67,12 +77,14 @@ many_uids(void **state)
 	    42, 1001, 999, 2, 3, 70000, 12, 13 };
 	const size_t	 nuids = sizeof(uids) / sizeof(uids[0]);
 	struct uidtab	 t = { 0 };
+	struct user	*u[3][sizeof(uids) / sizeof(uids[0])];
 	size_t		 i, k;
 
 	(void)state;
 	for (k = 0; k < 3; k++)	/* uids[0]: 1, uids[1]: 2, others: 3 */
 		for (i = k; i < nuids; i++)
-			assert_int_equal(limits_conn_open(&t, uids[i]), 0);
+			assert_non_null(u[k][i] =
+			    limits_conn_open(&t, uids[i]));
 	assert_sorted(&t);
 	assert_int_equal(t.n, nuids);
 	for (i = 0; i < nuids; i++)
@@ -80,36 +92,79 @@ many_uids(void **state)
 		    i == 0 ? 1 : i == 1 ? 2 : 3);
 	assert_int_equal(limits_conns(&t, 7), 0);
 	for (k = 0; k < 3; k++)
-		for (i = 0; i < nuids; i++)
-			limits_conn_close(&t, uids[i]);
+		for (i = k; i < nuids; i++)
+			close_one(&t, u[k][i]);
 	assert_int_equal(t.n, 0);
 	assert_null(t.v);
 }
 
-/* Closing one uid's last connection keeps the others' counts. */
+/* A closed connection's user lives on while its client holds jobs. */
 static void
-remove_middle(void **state)
+user_outlives_connection(void **state)
 {
 	struct uidtab	 t = { 0 };
+	struct user	*a, *b;
 
 	(void)state;
-	assert_int_equal(limits_conn_open(&t, 10), 0);
-	assert_int_equal(limits_conn_open(&t, 20), 0);
-	assert_int_equal(limits_conn_open(&t, 20), 0);
-	assert_int_equal(limits_conn_open(&t, 30), 0);
-	limits_conn_close(&t, 20);
-	assert_int_equal(t.n, 3);
-	limits_conn_close(&t, 20);
-	assert_int_equal(t.n, 2);
+	a = limits_conn_open(&t, 10);
+	b = limits_conn_open(&t, 20);
+	limits_conn_close(a);
+	assert_int_equal(limits_conns(&t, 10), 0);
+	assert_int_equal(t.n, 2);		/* its client is not freed */
+	assert_ptr_equal(limits_conn_open(&t, 10), a);
+	assert_int_equal(a->refs, 2);
+	limits_user_put(&t, a);
+	close_one(&t, a);
+	assert_int_equal(t.n, 1);
 	assert_sorted(&t);
-	assert_int_equal(limits_conns(&t, 10), 1);
-	assert_int_equal(limits_conns(&t, 20), 0);
-	assert_int_equal(limits_conns(&t, 30), 1);
-	limits_conn_close(&t, 20);	/* one too many: no effect */
-	assert_int_equal(limits_conns(&t, 10), 1);
-	limits_conn_close(&t, 10);
-	limits_conn_close(&t, 30);
+	assert_int_equal(limits_conns(&t, 20), 1);
+	close_one(&t, b);
 	assert_null(t.v);
+}
+
+/* Bytes: per user, and all together; root has no per-user limit. */
+static void
+memory_budgets(void **state)
+{
+	static struct ipcd ix;
+	struct user	*a, *b, *root;
+
+	(void)state;
+	memset(&ix, 0, sizeof(ix));
+	ix.conf.max_message = 1024;
+	ix.conf.max_memory_per_user = 10000;
+	ix.conf.max_memory = 25000;
+	a = limits_conn_open(&ix.conns, 1000);
+	b = limits_conn_open(&ix.conns, 1001);
+	root = limits_conn_open(&ix.conns, 0);
+	assert_int_equal(limits_room(&ix, a, 10000), ROOM);
+	assert_int_equal(limits_room(&ix, a, 10001), NO_ROOM_USER);
+	limits_charge(&ix, a, 9000);
+	assert_int_equal(limits_room(&ix, a, 1000), ROOM);
+	assert_int_equal(limits_room(&ix, a, 1001), NO_ROOM_USER);
+	assert_int_equal(limits_room(&ix, b, 10000), ROOM);
+	limits_charge(&ix, b, 9000);
+	assert_int_equal(ix.held, 18000);
+	assert_int_equal(limits_room(&ix, root, 7000), ROOM);
+	assert_int_equal(limits_room(&ix, root, 7001), NO_ROOM_ALL);
+	assert_int_equal(limits_room(&ix, a, 1000), ROOM);
+	limits_charge(&ix, root, 6500);
+	assert_int_equal(limits_room(&ix, a, 1000), NO_ROOM_ALL);
+	ix.held_freed = 0;
+	limits_charge(&ix, a, -9000);
+	assert_int_equal(ix.held_freed, 1);
+	assert_int_equal(a->held, 0);
+	assert_int_equal(ix.held, 15500);
+	ix.conf.max_memory_per_user = 0;	/* none */
+	ix.conf.max_memory = 0;
+	assert_int_equal(limits_room(&ix, b, UINT64_MAX / 2), ROOM);
+	ix.conf.max_memory_per_user = 100;	/* never below 2 x max_message */
+	assert_int_equal(limits_room(&ix, a, 2048), ROOM);
+	assert_int_equal(limits_room(&ix, a, 2049), NO_ROOM_USER);
+	close_one(&ix.conns, a);
+	close_one(&ix.conns, b);
+	close_one(&ix.conns, root);
+	assert_null(ix.conns.v);
 }
 
 int
@@ -119,7 +174,8 @@ main(void)
 		cmocka_unit_test(empty),
 		cmocka_unit_test(counts_one_uid),
 		cmocka_unit_test(many_uids),
-		cmocka_unit_test(remove_middle),
+		cmocka_unit_test(user_outlives_connection),
+		cmocka_unit_test(memory_budgets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
