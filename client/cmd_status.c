@@ -116,11 +116,13 @@ print_status(const struct ipc_status *st)
 	if (st->degraded)
 		printf("\nDEGRADED: workers keep dying; restarts are backing "
 		    "off");
-	printf("\nworkers %u (%u ready), queue %llu of %llu, clients %llu\n"
+	printf("\nworkers %u (%u ready), queue %llu of %llu, clients %llu "
+	    "(%llu bytes held)\n"
 	    "jobs %llu done, %llu failed (%llu timed out), %llu retried; "
 	    "%llu worker deaths\n\n", st->nworkers, ready,
 	    (unsigned long long)st->queue, (unsigned long long)st->queue_limit,
-	    (unsigned long long)st->clients, (unsigned long long)st->done,
+	    (unsigned long long)st->clients, (unsigned long long)st->held,
+	    (unsigned long long)st->done,
 	    (unsigned long long)st->failed, (unsigned long long)st->timed_out,
 	    (unsigned long long)st->retried, (unsigned long long)st->deaths);
 	print_pools(st);

@@ -150,6 +150,7 @@ struct ipc_status {
 	uint64_t	 deaths;
 	int		 degraded;
 	uint64_t	 clients;
+	uint64_t	 held;		/* bytes held for clients */
 	uint32_t	 nworkers;
 	struct ipc_worker_status *workers;
 	uint32_t	 npools;

@@ -66,6 +66,7 @@ static const struct field status_fields[] = {
 	F(ipc_status, deaths, K_U64),
 	F(ipc_status, degraded, K_BOOL),
 	F(ipc_status, clients, K_U64),
+	F(ipc_status, held, K_U64),
 };
 
 static void

@@ -217,6 +217,7 @@ master_status(struct ipcd *ix, const struct pool *one, struct ipc_status *st)
 	st->uptime_ms = (uint64_t)(now.tv_sec - ix->started.tv_sec) * 1000 +
 	    (now.tv_nsec - ix->started.tv_nsec) / 1000000;
 	st->clients = ix->nclients;
+	st->held = ix->held;
 	st->nworkers = st->npools = 0;
 	TAILQ_FOREACH(pool, &ix->pools, entry) {
 		if (one != NULL && pool != one)

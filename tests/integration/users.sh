@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 19
+plan 29
 chmod 711 "$T"		# nobody reaches the socket
 
 # attack ARGS...: raw as nobody:nogroup, with no other group
@@ -110,6 +110,75 @@ else
 	check "and given back when the client left (${after} KiB)" \
 	    test $((after - before)) -lt 8192
 fi
+wait $busy
+
+# 1. A byte budget per user and in all.  With both workers busy, nobody
+# offers 40 jobs of 256 KiB; its budget holds exactly 16 such frames (and
+# 1000 bytes), so the master queues 16 and reads no further: the 17th
+# frame waits in the socket, not in the master.  A small job of that user
+# then gets busy; so does root's, once all clients together are at
+# max_memory.  Everything comes back when the client goes.
+frame=$(/usr/bin/python3 -c '
+import msgpack
+print(4 + len(msgpack.packb({"v": 1, "type": "SUBMIT", "id": 1, "task": "echo",
+    "data": b"Z" * 262144, "timeout": 60000}, use_bin_type=True)))')
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody" \
+    "max_memory_per_user = $((16 * frame + 1000))" \
+    "max_memory = $((16 * frame + 20000))" "worker_window = 1"
+start_ipcd 2
+raw -n 2 -w 30000 "$(job 1 sleep 6000)" "$(job 2 sleep 6000)" >/dev/null &
+busy=$!
+wait_for "both workers busy" running 2
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    /usr/bin/python3 "$PARK" "$SOCK" 40 262144 < /dev/zero > /dev/null &
+parker=$!
+wait_for "16 jobs parked" queue_is 16
+held=$(field held)
+check "the master holds the 16 frames and no more ($held bytes)" \
+    test "$held" -ge $((16 * frame)) -a "$held" -lt $((16 * frame + 1000))
+like "past its budget, a job of that user gets busy, with the figures" \
+    '"code":"busy","message":"ipcd holds [0-9]+ bytes for uid [0-9]+ already \(max_memory_per_user [0-9]+\)' \
+    "$(attack "$(job 9 echo "\"$(head -c 10000 /dev/zero | tr '\0' x)\"")")"
+like "past max_memory, root's job gets busy too" \
+    'ipcctl: busy: ipcd holds [0-9]+ bytes for its clients already \(max_memory [0-9]+\)' \
+    "$(ctl submit echo "\"$(head -c 30000 /dev/zero | tr '\0' x)\"" 2>&1)"
+is "the queue still holds 16" 16 "$(field queue)"
+kill "$parker"; wait "$parker" 2>/dev/null
+wait_for "the parked jobs dropped" queue_is 0
+check "the bytes are given back ($(field held) held)" test "$(field held)" -lt 1000
+wait $busy
+is "and root's job goes through" 30000 \
+    "$(ctl submit echo "\"$(head -c 30000 /dev/zero | tr '\0' x)\"" | wc -c | awk '{ print $1 - 3 }')"
+
+# 5. Fair shares of the queue.  Both workers are busy with root's jobs;
+# nobody fills the queue (queue_limit 100) with jobs of a minute, and its
+# 101st is refused.  Root's next job is not: it pushes out nobody's newest,
+# and takes its turn on the first workers that free up, ahead of the 98
+# jobs of nobody's still waiting.
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody" "queue_limit = 100" \
+    "worker_window = 1" "drain_timeout = 1"
+start_ipcd 2
+raw -n 2 -w 30000 "$(job 1 sleep 4000)" "$(job 2 sleep 4000)" >/dev/null &
+busy=$!
+wait_for "both workers busy" running 2
+frames=
+for i in $(seq 101); do frames="$frames $(job "$i" sleep 60000)"; done
+attack -n 101 -w 120000 $frames > "$T/hog.out" &
+hog=$!
+wait_for "the queue full of nobody's jobs" queue_is 100
+like "nobody's 101st job is refused: it has all of the queue" \
+    '"id":101,"code":"busy","message":"all workers busy and the queue is full \(100 jobs\)"' \
+    "$(cat "$T/hog.out")"
+is "root's job, past a queue full of another user's, gets its result" 42 \
+    "$(ctl submit double 21)"
+check "while nobody's jobs still wait ($(field queue) of them)" \
+    test "$(field queue)" -ge 97
+like "nobody's newest job was pushed out for it, with busy" \
+    '"id":100,"code":"busy","message":"all workers busy and the queue is full \(100 jobs\): pushed out for another user' \
+    "$(cat "$T/hog.out")"
+kill "$hog"
 wait $busy
 
 # 4. A client cannot switch off the operator's job_timeout: "timeout": 0,
