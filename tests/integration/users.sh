@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 29
+plan 32
 chmod 711 "$T"		# nobody reaches the socket
 
 # attack ARGS...: raw as nobody:nogroup, with no other group
@@ -150,6 +150,31 @@ check "the bytes are given back ($(field held) held)" test "$(field held)" -lt 1
 wait $busy
 is "and root's job goes through" 30000 \
     "$(ctl submit echo "\"$(head -c 30000 /dev/zero | tr '\0' x)\"" | wc -c | awk '{ print $1 - 3 }')"
+
+# Frames begun and never finished count too: 20 connections of nobody's
+# each start a frame of 1000000 bytes and stop after 100 KB; its budget
+# takes four such frames, and the other connections wait unread.
+half='
+import socket, struct, sys, time
+conns = []
+for i in range(20):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    s.sendall(struct.pack(">I", 1000000) + b"\x85" + b"\xa1" * 99999)
+    conns.append(s)
+print("sent", flush=True)
+time.sleep(60)
+'
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    /usr/bin/python3 -c "$half" "$SOCK" > "$T/half.out" &
+halves=$!
+held_is() { [ "$(field held)" = "$1" ]; }
+wait_for "four frames begun are held" held_is 4000016
+is "all twenty stay connected, the others not read on" 21 "$(field clients)"
+is "and root is served meanwhile" 20 "$(ctl submit double 10)"
+is "still four held" 4000016 "$(field held)"
+kill "$halves"; wait "$halves" 2>/dev/null
+wait_for "nothing held once they are gone" held_is 0
 
 # 5. Fair shares of the queue.  Both workers are busy with root's jobs;
 # nobody fills the queue (queue_limit 100) with jobs of a minute, and its
