@@ -21,9 +21,12 @@ sized(const uint8_t *p, size_t avail, enum mp_kind kind, unsigned w,
 	h->n = be(p + 1, w);
 	h->hdr = 1 + w + extra;
 	h->size = h->hdr;
-	if (kind == MP_STR || kind == MP_BIN || kind == MP_EXT)
-		h->size += h->n;
-	return avail < h->size ? MP_TRUNCATED : MP_OK;
+	if (kind != MP_STR && kind != MP_BIN && kind != MP_EXT)
+		return MP_OK;
+	if (avail - h->hdr < h->n)	/* so that hdr + n cannot wrap */
+		return MP_TRUNCATED;
+	h->size += h->n;
+	return MP_OK;
 }
 
 static enum mp_status
@@ -39,7 +42,7 @@ fixed(size_t avail, enum mp_kind kind, size_t hdr, uint32_t n,
 
 /* The head of the value at p: its kind, and how many bytes or items follow. */
 enum mp_status
-mp_head(const uint8_t *p, size_t avail, struct mp_head *h)
+mpscan_head(const uint8_t *p, size_t avail, struct mp_head *h)
 {
 	static const uint8_t	 scalar[] = {	/* 0xca to 0xd3: bytes after */
 		4, 8, 1, 2, 4, 8, 1, 2, 4, 8
@@ -84,7 +87,7 @@ mp_head(const uint8_t *p, size_t avail, struct mp_head *h)
  * the walk is linear in n whatever the value claims to hold.
  */
 enum mp_status
-mp_scan(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
+mpscan_value(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
 {
 	uint64_t	 left[MP_DEPTH_MAX + 1];	/* items, per open level */
 	struct mp_head	 h;
@@ -99,7 +102,7 @@ mp_scan(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
 			continue;
 		}
 		left[depth]--;
-		if ((st = mp_head(p + off, n - off, &h)) != MP_OK)
+		if ((st = mpscan_head(p + off, n - off, &h)) != MP_OK)
 			return st;
 		off += h.size;
 		if ((h.kind == MP_ARRAY || h.kind == MP_MAP) && h.n > 0) {
@@ -114,7 +117,7 @@ mp_scan(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
 }
 
 const char *
-mp_status_text(enum mp_status st)
+mpscan_text(enum mp_status st)
 {
 	switch (st) {
 	case MP_OK:

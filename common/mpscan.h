@@ -39,8 +39,8 @@ struct mp_head {
 	size_t		 size;	/* hdr plus payload; ARRAY, MAP: hdr only */
 };
 
-enum mp_status	 mp_head(const uint8_t *, size_t, struct mp_head *);
-enum mp_status	 mp_scan(const uint8_t *, size_t, unsigned, size_t *);
-const char	*mp_status_text(enum mp_status);
+enum mp_status	 mpscan_head(const uint8_t *, size_t, struct mp_head *);
+enum mp_status	 mpscan_value(const uint8_t *, size_t, unsigned, size_t *);
+const char	*mpscan_text(enum mp_status);
 
 #endif

@@ -132,7 +132,7 @@ field_index(const uint8_t *p, const struct mp_head *h)
 static enum ipc_err
 scan_error(enum mp_status st, const char **why)
 {
-	*why = mp_status_text(st);
+	*why = mpscan_text(st);
 	return IPC_E_BAD_MESSAGE;
 }
 
@@ -153,7 +153,7 @@ field_value(int f, const uint8_t *p, size_t n, msgpack_zone *z,
 	env->raw[f].len = n;
 	env->vals[f] = o;
 	o->type = MSGPACK_OBJECT_NIL;
-	(void)mp_head(p, n, &h);
+	(void)mpscan_head(p, n, &h);
 	if (f == F_DATA)
 		return IPC_E_NONE;
 	if (h.kind == MP_ARRAY || h.kind == MP_MAP) {
@@ -180,11 +180,11 @@ entry(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
 	size_t		 klen, vlen;
 	int		 f;
 
-	if ((st = mp_scan(p, n, MP_DEPTH_MAX - 1, &klen)) != MP_OK ||
-	    (st = mp_scan(p + klen, n - klen, MP_DEPTH_MAX - 1, &vlen)) != MP_OK)
+	if ((st = mpscan_value(p, n, MP_DEPTH_MAX - 1, &klen)) != MP_OK ||
+	    (st = mpscan_value(p + klen, n - klen, MP_DEPTH_MAX - 1, &vlen)) != MP_OK)
 		return scan_error(st, why);
 	*used = klen + vlen;
-	(void)mp_head(p, n, &h);
+	(void)mpscan_head(p, n, &h);
 	if (h.kind != MP_STR) {
 		*why = "map keys must be strings";
 		*bad = IPC_E_BAD_MESSAGE;
@@ -214,10 +214,10 @@ collect(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
 	uint32_t	 i;
 
 	msgpack_zone_clear(z);
-	if ((st = mp_head(p, n, &h)) != MP_OK)
+	if ((st = mpscan_head(p, n, &h)) != MP_OK)
 		return scan_error(st, why);
 	if (h.kind != MP_MAP) {
-		if ((st = mp_scan(p, n, MP_DEPTH_MAX, &off)) != MP_OK)
+		if ((st = mpscan_value(p, n, MP_DEPTH_MAX, &off)) != MP_OK)
 			return scan_error(st, why);
 		*why = off < n ? "bytes left over after the MessagePack value" :
 		    "a message must be a map";

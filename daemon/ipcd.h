@@ -199,6 +199,7 @@ struct ipcd {
 	uint64_t		 client_serial;
 	struct uidtab		 conns;		/* users: connections, bytes */
 	uint64_t		 held;		/* bytes held for all users */
+	uint64_t		 held_counted;	/* for max_memory (limits.c) */
 	int			 held_freed;	/* some given back this turn */
 	TAILQ_HEAD(, client)	 starved;	/* waiting for room to read */
 
@@ -340,6 +341,7 @@ void	 limits_user_put(struct uidtab *, struct user *);
 enum room { ROOM, NO_ROOM_USER, NO_ROOM_ALL };
 enum room limits_room(const struct ipcd *, const struct user *, uint64_t);
 void	 limits_charge(struct ipcd *, struct user *, int64_t);
+void	 limits_recount(struct ipcd *);
 
 /* nofile.c: the descriptor limit, and what the pools may take of it */
 void	 nofile_raise(void);

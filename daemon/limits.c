@@ -114,26 +114,51 @@ limits_user_put(struct uidtab *t, struct user *u)
 	}
 }
 
+/* A limit as it applies: 0 is none; never below twice max_message. */
+static uint64_t
+effective(const struct ipcd *ix, uint64_t limit)
+{
+	uint64_t	 least = 2 * (uint64_t)ix->conf.max_message;
+
+	if (limit == 0)
+		return UINT64_MAX;
+	return limit < least ? least : limit;
+}
+
+/* What u may hold (root: no limit, as with max_connections_per_user). */
+static uint64_t
+user_limit(const struct ipcd *ix, const struct user *u)
+{
+	return u->uid == 0 ? UINT64_MAX :
+	    effective(ix, ix->conf.max_memory_per_user);
+}
+
+/* What u's bytes count for in max_memory: never more than its own limit. */
+static uint64_t
+counted(const struct ipcd *ix, const struct user *u)
+{
+	uint64_t	 lim = user_limit(ix, u);
+
+	return u->held < lim ? u->held : lim;
+}
+
 /*
- * May u be held more bytes: within max_memory_per_user (root has none,
- * as with max_connections_per_user) and, for everyone, max_memory, each
- * never below twice max_message?  If not, which one stops it.
+ * May u be held more bytes: within its own max_memory_per_user and, with
+ * everyone's, within max_memory?  If not, which one stops it.  A user over
+ * its own limit (replies it does not read can take it there) counts in
+ * max_memory for its limit only, so it cannot make others busy; and a user
+ * holding nothing is never stopped by its own limit, whatever a reload
+ * made of it.
  */
 enum room
 limits_room(const struct ipcd *ix, const struct user *u, uint64_t more)
 {
-	uint64_t	 per = ix->conf.max_memory_per_user;
-	uint64_t	 all = ix->conf.max_memory;
-	uint64_t	 least = 2 * (uint64_t)ix->conf.max_message;
+	uint64_t	 lim = user_limit(ix, u);
 
-	/* never so low that a job of max_message cannot get in */
-	if (per != 0 && per < least)
-		per = least;
-	if (all != 0 && all < least)
-		all = least;
-	if (per != 0 && u->uid != 0 && u->held + more > per)
+	if (u->held > 0 && (u->held >= lim || more > lim - u->held))
 		return NO_ROOM_USER;
-	if (all != 0 && ix->held + more > all)
+	if (ix->held_counted > 0 &&
+	    ix->held_counted + more > effective(ix, ix->conf.max_memory))
 		return NO_ROOM_ALL;
 	return ROOM;
 }
@@ -142,8 +167,23 @@ limits_room(const struct ipcd *ix, const struct user *u, uint64_t more)
 void
 limits_charge(struct ipcd *ix, struct user *u, int64_t delta)
 {
+	uint64_t	 before = counted(ix, u);
+
 	u->held += delta;
 	ix->held += delta;
+	ix->held_counted += counted(ix, u) - before;
 	if (delta < 0)
 		ix->held_freed = 1;
+}
+
+/* The limits have changed (a reload): count again, and let readers retry. */
+void
+limits_recount(struct ipcd *ix)
+{
+	unsigned	 i;
+
+	ix->held_counted = 0;
+	for (i = 0; i < ix->conns.n; i++)
+		ix->held_counted += counted(ix, ix->conns.v[i]);
+	ix->held_freed = 1;
 }

@@ -243,9 +243,9 @@ put_data(struct buf *out, struct ipc_bytes data, msgpack_zone *z,
 {
 	msgpack_object	 o;
 
-	if (proto_unpack(data, z, &o) == -1) {
-		*e = IPC_E_INTERNAL;
-		*why = "out of memory";
+	if (proto_unpack(data, z, &o) == -1) {	/* refused, not retried */
+		*e = IPC_E_BAD_DATA;
+		*why = "out of memory turning the job's data into JSON";
 		return -1;
 	}
 	return put_value(out, &o, e, why);

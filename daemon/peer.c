@@ -420,8 +420,9 @@ peer_read(struct peer *p, const char **why)
 		*why = "framing error";
 		return -1;
 	}
-	if (buf_avail(&p->in) == 0)
-		buf_trim(&p->in, 256 * 1024);
+	/* room kept for a large frame goes back once no frame is begun */
+	if (partial_frame(p) == 0)
+		buf_shrink(&p->in, 256 * 1024);
 	return 1;
 }
 

@@ -145,6 +145,7 @@ master_reload(struct ipcd *ix, char *err, size_t errlen)
 		log_setlevel(next.log_level);
 	config_free(&ix->conf);
 	ix->conf = next;
+	limits_recount(ix);
 	privs_advise(&ix->conf);
 	reload_pools(ix);
 	log_notice("reloaded %s: %u pools", ix->conf_path,

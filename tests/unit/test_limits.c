@@ -138,7 +138,7 @@ memory_budgets(void **state)
 	b = limits_conn_open(&ix.conns, 1001);
 	root = limits_conn_open(&ix.conns, 0);
 	assert_int_equal(limits_room(&ix, a, 10000), ROOM);
-	assert_int_equal(limits_room(&ix, a, 10001), NO_ROOM_USER);
+	assert_int_equal(limits_room(&ix, a, 10001), ROOM);	/* holds none */
 	limits_charge(&ix, a, 9000);
 	assert_int_equal(limits_room(&ix, a, 1000), ROOM);
 	assert_int_equal(limits_room(&ix, a, 1001), NO_ROOM_USER);
@@ -157,10 +157,25 @@ memory_budgets(void **state)
 	assert_int_equal(ix.held, 15500);
 	ix.conf.max_memory_per_user = 0;	/* none */
 	ix.conf.max_memory = 0;
+	limits_recount(&ix);
 	assert_int_equal(limits_room(&ix, b, UINT64_MAX / 2), ROOM);
 	ix.conf.max_memory_per_user = 100;	/* never below 2 x max_message */
-	assert_int_equal(limits_room(&ix, a, 2048), ROOM);
-	assert_int_equal(limits_room(&ix, a, 2049), NO_ROOM_USER);
+	ix.conf.max_memory = 25000;
+	limits_recount(&ix);
+	limits_charge(&ix, a, 1);
+	assert_int_equal(limits_room(&ix, a, 2047), ROOM);
+	assert_int_equal(limits_room(&ix, a, 2048), NO_ROOM_USER);
+	/* b, over its limit (unread replies), counts for 2048 in all only */
+	assert_int_equal(ix.held, 15501);
+	assert_int_equal(ix.held_counted, 1 + 2048 + 6500);
+	assert_int_equal(limits_room(&ix, root, 25000 - 8549), ROOM);
+	assert_int_equal(limits_room(&ix, root, 25000 - 8548), NO_ROOM_ALL);
+	limits_charge(&ix, b, -9000);
+	assert_int_equal(ix.held_counted, 1 + 6500);
+	limits_charge(&ix, a, -1);
+	limits_charge(&ix, root, -6500);
+	assert_int_equal(ix.held, 0);
+	assert_int_equal(ix.held_counted, 0);
 	close_one(&ix.conns, a);
 	close_one(&ix.conns, b);
 	close_one(&ix.conns, root);

@@ -17,7 +17,7 @@
 static enum mp_status
 scan(const void *p, size_t n, size_t *len)
 {
-	return mp_scan(p, n, MP_DEPTH_MAX, len);
+	return mpscan_value(p, n, MP_DEPTH_MAX, len);
 }
 
 /* One of each kind, in one array: its length is what msgpack-c packed. */
@@ -122,8 +122,8 @@ depth(void **state)
 	n = nest(p, 33, 0);		/* an empty array opens nothing */
 	assert_int_equal(scan(p, n, &len), MP_OK);
 	n = nest(p, 10, 1);
-	assert_int_equal(mp_scan(p, n, 9, &len), MP_DEEP);
-	assert_int_equal(mp_scan(p, n, 10, &len), MP_OK);
+	assert_int_equal(mpscan_value(p, n, 9, &len), MP_DEEP);
+	assert_int_equal(mpscan_value(p, n, 10, &len), MP_OK);
 	msgpack_zone_destroy(&z);
 }
 
@@ -143,7 +143,7 @@ huge_claims(void **state)
 	    MP_TRUNCATED);
 }
 
-/* Random bytes: mp_scan and msgpack-c agree on validity and length. */
+/* Random bytes: mpscan_value and msgpack-c agree on validity and length. */
 static void
 agrees_with_msgpack_c(void **state)
 {
