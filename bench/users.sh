@@ -19,7 +19,8 @@
 #
 #   bench/users.sh [IPCD [IPCCTL]]     (default: this tree's)
 #
-# Environment: SECS (8), the good client's run per attack.  Needs root,
+# Environment: SECS (8), the good client's run per attack; ATTACKS, the
+# runs to make (default: "rest ints-4 ints-64 park flood").  Needs root,
 # setpriv, the user nobody, and python3-msgpack.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -161,8 +162,10 @@ run() {
 
 echo "ipcd: $IPCD"
 echo "attack   p50 ms   p99 ms   max ms  failed  master peak RSS"
-run rest
-run ints-4 ints 4
-run ints-64 ints 64
-run park park 1
-run flood flood 1
+for a in ${ATTACKS:-rest ints-4 ints-64 park flood}; do
+	case $a in
+	rest)	run rest ;;
+	ints-*)	run "$a" ints "${a#ints-}" ;;
+	*)	run "$a" "$a" 1 ;;
+	esac
+done
