@@ -8,7 +8,10 @@
  * measures each job's latency from that scheduled time, so a stall shows as
  * latency instead of slowing the sender (no coordinated omission).  A mix
  * (--mix TASK:DATA:EVERY) makes every EVERY-th job that task instead; the
- * latencies reported are those of the double jobs alone.
+ * latencies reported are those of the double jobs alone.  With -c N the
+ * closed loop runs over N connections from this one process, the window
+ * split among them, and also reports the spread of the connections' p99.
+ * The master's CPU time and read and write calls per job come from /proc.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,10 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ipcctl.h"
 
 #define BENCH_MAX_JOBS	20000000ULL
+#define BENCH_MAX_CONNS	4096
+
+/* One connection of a closed-loop run, with its share of the window. */
+struct lane {
+	struct conn	 conn;
+	uint64_t	 window;
+	uint64_t	 out;		/* jobs sent, not answered yet */
+};
 
 struct bench {
 	uint64_t	 n, warm, window, total;
@@ -38,11 +50,22 @@ struct bench {
 	double		 t0, t1;	/* timed span, seconds */
 	struct buf	 data;
 	msgpack_zone	*zone;		/* the connection's, for results */
+	unsigned	 nconn;		/* -c */
+	struct lane	*lanes;		/* [0] is ctl's connection */
+	uint16_t	*who;		/* the lane of each job id */
+	uint16_t	*lat_lane;	/* the lane of each latency */
+};
+
+/* The master's CPU time (us) and read and write calls, from /proc. */
+struct usage {
+	double		 cpu_us;
+	uint64_t	 calls;
 };
 
 struct rss {
 	long	 master_kb, master_hwm_kb, worker_kb, worker_hwm_kb;
 	unsigned nworkers;
+	uint64_t master_pid;
 };
 
 static uint64_t
@@ -100,7 +123,37 @@ measure_rss(struct ctl *ctl, uint64_t id, struct rss *r)
 			r->worker_hwm_kb = hwm;
 	}
 	r->nworkers = st.nworkers;
+	r->master_pid = st.pid;
 	return 0;
+}
+
+/* The master's usage so far; zero if /proc does not say (another user). */
+static void
+proc_usage(uint64_t pid, struct usage *u)
+{
+	char		 path[64], line[1024], *p;
+	unsigned long	 ut = 0, st = 0;
+	unsigned long long n;
+	FILE		*fp;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fgets(line, sizeof(line), fp) != NULL &&
+		    (p = strrchr(line, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%lu %lu", &ut, &st) == 2)
+			u->cpu_us = (ut + st) * 1e6 / sysconf(_SC_CLK_TCK);
+		fclose(fp);
+	}
+	snprintf(path, sizeof(path), "/proc/%llu/io", (unsigned long long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "syscr: %llu", &n) == 1 ||
+		    sscanf(line, "syscw: %llu", &n) == 1)
+			u->calls += n;
+	fclose(fp);
 }
 
 static int
@@ -117,7 +170,7 @@ due_ns(const struct bench *b, uint64_t id)
 }
 
 static int
-send_job(struct ctl *ctl, struct bench *b, uint64_t id)
+send_job(struct conn *c, struct bench *b, uint64_t id)
 {
 	msgpack_packer	 pk;
 	const char	*task = "double";
@@ -133,7 +186,7 @@ send_job(struct ctl *ctl, struct bench *b, uint64_t id)
 	} else
 		msgpack_pack_uint64(&pk, id);
 	b->sent[id] = b->rate > 0 ? due_ns(b, id) : now_ns();
-	return proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, id,
+	return proto_put_submit(&c->out, IPC_MAX_MESSAGE_MAX, id,
 	    proto_str(task), proto_str(b->pool), buf_head(&b->data),
 	    buf_avail(&b->data), -1);
 }
@@ -172,8 +225,11 @@ take_reply(struct bench *b, const struct ipc_msg *m, uint64_t done)
 		    (unsigned long long)m->id);
 		return -1;
 	}
-	if (m->id > b->warm && !is_mixed(b, m->id))
+	if (m->id > b->warm && !is_mixed(b, m->id)) {
+		if (b->lat_lane != NULL)
+			b->lat_lane[b->nlat] = b->who[m->id];
 		b->lat[b->nlat++] = (t - b->sent[m->id]) / 1e3;
+	}
 	b->sent[m->id] = 0;
 	if (done + 1 == b->warm || (b->warm == 0 && done == 0))
 		b->t0 = t / 1e9;
@@ -181,28 +237,74 @@ take_reply(struct bench *b, const struct ipc_msg *m, uint64_t done)
 	return 0;
 }
 
+/* Send lane k as many jobs as its window has room for. */
+static int
+fill_lane(struct bench *b, unsigned k, uint64_t *next)
+{
+	struct lane	*l = &b->lanes[k];
+
+	while (*next <= b->total && l->out < l->window) {
+		b->who[*next] = (uint16_t)k;
+		if (send_job(&l->conn, b, (*next)++) == -1)
+			return -1;
+		l->out++;
+	}
+	if (conn_flush(&l->conn) == -1) {
+		perror("ipcctl: write");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every reply lane k has for us, then its window filled again. */
+static int
+serve_lane(struct bench *b, unsigned k, uint64_t *next, uint64_t *done)
+{
+	struct ipc_msg	 m;
+	struct lane	*l = &b->lanes[k];
+
+	do {
+		if (conn_recv(&l->conn, &m) == -1)
+			return EXIT_CONN;
+		if (take_reply(b, &m, (*done)++) == -1)
+			return EXIT_JOB_FAILED;
+		l->out--;
+	} while (*done < b->total && conn_buffered(&l->conn));
+	return fill_lane(b, k, next) == -1 ? EXIT_CONN : 0;
+}
+
+/* Closed loop over the lanes: each keeps its window of jobs outstanding. */
 static int
 run(struct ctl *ctl, struct bench *b)
 {
-	struct ipc_msg	 m;
+	struct pollfd	*pfd;
 	uint64_t	 next = 1, done = 0;
+	unsigned	 k;
+	int		 n, r = 0;
 
-	while (done < b->total) {
-		while (next <= b->total && next - 1 - done < b->window)
-			if (send_job(ctl, b, next++) == -1)
-				return EXIT_CONN;
-		if (conn_flush(&ctl->conn) == -1) {
-			perror("ipcctl: write");
-			return EXIT_CONN;
-		}
-		do {
-			if (conn_recv(&ctl->conn, &m) == -1)
-				return EXIT_CONN;
-			if (take_reply(b, &m, done++) == -1)
-				return EXIT_JOB_FAILED;
-		} while (done < b->total && conn_buffered(&ctl->conn));
+	if ((pfd = calloc(b->nconn, sizeof(*pfd))) == NULL)
+		return EXIT_USAGE;
+	for (k = 0; k < b->nconn; k++) {
+		pfd[k].fd = b->lanes[k].conn.fd;
+		pfd[k].events = POLLIN;
+		if (fill_lane(b, k, &next) == -1)
+			r = EXIT_CONN;
 	}
-	return 0;
+	while (r == 0 && done < b->total) {
+		if (b->nconn > 1 && (n = poll(pfd, b->nconn, ctl->timeout > 0 ?
+		    (int)(ctl->timeout * 1000) : -1)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			fprintf(stderr, "ipcctl: bench: %s\n", n == 0 ?
+			    "timed out waiting for ipcd" : strerror(errno));
+			r = EXIT_CONN;
+		}
+		for (k = 0; r == 0 && k < b->nconn && done < b->total; k++)
+			if (b->nconn == 1 || (pfd[k].revents & (POLLIN | POLLHUP)))
+				r = serve_lane(b, k, &next, &done);
+	}
+	free(pfd);
+	return r;
 }
 
 /* Read every reply that has come, waiting at most wait_ns for the first. */
@@ -244,7 +346,7 @@ run_open(struct ctl *ctl, struct bench *b)
 		now = now_ns();
 		while (next <= b->total && due_ns(b, next) <= now &&
 		    next - 1 - done < b->window)
-			if (send_job(ctl, b, next++) == -1)
+			if (send_job(&ctl->conn, b, next++) == -1)
 				return EXIT_CONN;
 		if (conn_flush(&ctl->conn) == -1) {
 			perror("ipcctl: write");
@@ -281,6 +383,66 @@ percentile(const struct bench *b, double p)
 	return b->lat[(rank > b->nlat ? b->nlat : rank) - 1];
 }
 
+/* Each lane's p99 (nearest rank), sorted: its spread over the lanes. */
+static int
+lane_p99s(const struct bench *b, double *p99)
+{
+	double		*v;
+	uint64_t	 i, n;
+	unsigned	 k;
+
+	if ((v = malloc((b->nlat ? b->nlat : 1) * sizeof(*v))) == NULL)
+		return -1;
+	for (k = 0; k < b->nconn; k++) {
+		for (i = n = 0; i < b->nlat; i++)
+			if (b->lat_lane[i] == k)
+				v[n++] = b->lat[i];
+		qsort(v, n, sizeof(*v), cmp_double);
+		p99[k] = n ? v[(uint64_t)(0.99 * n + 0.999999) - 1] : 0;
+	}
+	free(v);
+	qsort(p99, b->nconn, sizeof(*p99), cmp_double);
+	return 0;
+}
+
+/* With several connections: their p99s, lowest, median and highest. */
+static void
+report_lanes(const struct ctl *ctl, const struct bench *b)
+{
+	double	*p99;
+
+	if (b->nconn < 2 || (p99 = calloc(b->nconn, sizeof(*p99))) == NULL ||
+	    lane_p99s(b, p99) == -1)
+		return;
+	if (ctl->json)
+		printf("\"conns\":%u,\"conn_p99_us_min\":%.1f,"
+		    "\"conn_p99_us_median\":%.1f,\"conn_p99_us_max\":%.1f,",
+		    b->nconn, p99[0], p99[b->nconn / 2], p99[b->nconn - 1]);
+	else
+		printf("  %u connections: p99 %.1f us lowest, %.1f median, "
+		    "%.1f highest (%.2fx the median)\n", b->nconn, p99[0],
+		    p99[b->nconn / 2], p99[b->nconn - 1],
+		    p99[b->nconn / 2] > 0 ? p99[b->nconn - 1] /
+		    p99[b->nconn / 2] : 0);
+	free(p99);
+}
+
+/* The master's CPU and read/write calls per job, over the whole run. */
+static void
+report_usage(const struct ctl *ctl, const struct bench *b,
+    const struct usage *u0, const struct usage *u1)
+{
+	double	 cpu = (u1->cpu_us - u0->cpu_us) / b->total;
+	double	 calls = (double)(u1->calls - u0->calls) / b->total;
+
+	if (ctl->json)
+		printf("\"master_cpu_us_per_job\":%.3f,"
+		    "\"master_rw_calls_per_job\":%.3f,", cpu, calls);
+	else
+		printf("  master      %.3f us CPU and %.3f read/write calls "
+		    "per job\n", cpu, calls);
+}
+
 static void
 report(const struct ctl *ctl, const struct bench *b, const struct rss *r0,
     const struct rss *r1)
@@ -288,7 +450,7 @@ report(const struct ctl *ctl, const struct bench *b, const struct rss *r0,
 	double	 secs = b->t1 - b->t0, jps = secs > 0 ? b->n / secs : 0;
 
 	if (ctl->json) {
-		printf("{\"jobs\":%llu,\"window\":%llu,\"workers\":%u,"
+		printf("\"jobs\":%llu,\"window\":%llu,\"workers\":%u,"
 		    "\"rate\":%.0f,\"mix\":\"%s\",\"mix_every\":%llu,"
 		    "\"jobs_per_s\":%.0f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
 		    "\"p999_us\":%.1f,"
@@ -327,8 +489,8 @@ static int
 bench_usage(void)
 {
 	fprintf(stderr, "usage: ipcctl bench [-n jobs] [-w window] "
-	    "[-k warmup] [-r rate] [-p pool] [--mix TASK:DATA:EVERY] "
-	    "[--size BYTES] [--json]\n");
+	    "[-k warmup] [-r rate] [-c conns] [-p pool] "
+	    "[--mix TASK:DATA:EVERY] [--size BYTES] [--json]\n");
 	return EXIT_USAGE;
 }
 
@@ -389,6 +551,7 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		{ "pool", required_argument, NULL, 'p' },
 		{ "size", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "conns", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch, bad = 0, window_set = 0;
@@ -397,9 +560,13 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 	b->window = 256;
 	b->warm = 10000;
 	b->pool = "";
-	while ((ch = getopt_long(argc, argv, "+n:w:k:r:p:j", longopts,
+	uint64_t c = 1;
+
+	while ((ch = getopt_long(argc, argv, "+n:w:k:r:p:c:j", longopts,
 	    NULL)) != -1) {
-		if (ch == 'n')
+		if (ch == 'c')
+			bad |= parse_count(optarg, 1, BENCH_MAX_CONNS, &c);
+		else if (ch == 'n')
 			bad |= parse_count(optarg, 1, BENCH_MAX_JOBS, &b->n);
 		else if (ch == 'w') {
 			bad |= parse_count(optarg, 1, 65536, &b->window);
@@ -420,8 +587,9 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		else
 			bad = 1;
 	}
-	if (bad || optind != argc)
-		return -1;
+	b->nconn = (unsigned)c;
+	if (bad || optind != argc || (c > 1 && (b->rate > 0 || b->window < c)))
+		return -1;	/* -c: closed loop, a job per connection at least */
 	if (b->rate > 0 && !window_set)	/* open loop: no real bound */
 		b->window = 65536;
 	if (b->size > 0 && (b->text = malloc(b->size)) == NULL)
@@ -432,11 +600,52 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 	return 0;
 }
 
+/* Open the lanes, each with its share of the window. */
+static int
+open_lanes(struct ctl *ctl, struct bench *b)
+{
+	unsigned	 k;
+
+	if ((b->lanes = calloc(b->nconn, sizeof(*b->lanes))) == NULL ||
+	    (b->who = calloc(b->total + 1, sizeof(*b->who))) == NULL ||
+	    (b->nconn > 1 && (b->lat_lane = calloc(b->n ? b->n : 1,
+	    sizeof(*b->lat_lane))) == NULL)) {
+		fprintf(stderr, "ipcctl: bench: out of memory\n");
+		return EXIT_USAGE;
+	}
+	for (k = 0; k < b->nconn; k++)
+		b->lanes[k].conn.fd = -1;
+	for (k = 0; k < b->nconn; k++) {
+		b->lanes[k].window = b->window / b->nconn +
+		    (k < b->window % b->nconn);
+		if (conn_open(&b->lanes[k].conn, ctl->socket, ctl->wait,
+		    ctl->timeout) == -1) {
+			fprintf(stderr, "ipcctl: cannot connect to %s: %s\n",
+			    ctl->socket, strerror(errno));
+			return EXIT_CONN;
+		}
+	}
+	return 0;
+}
+
+static void
+close_lanes(struct bench *b)
+{
+	unsigned	 k;
+
+	for (k = 0; b->lanes != NULL && k < b->nconn; k++)
+		conn_close(&b->lanes[k].conn);
+	free(b->lanes);
+	free(b->who);
+	free(b->lat_lane);
+}
+
 int
 cmd_bench(struct ctl *ctl, int argc, char **argv)
 {
 	struct bench	 b;
 	struct rss	 r0, r1;
+	struct usage	 u0, u1;
 	int		 r;
 
 	memset(&b, 0, sizeof(b));
@@ -450,17 +659,32 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 		r = EXIT_USAGE;
 		goto done;
 	}
-	if ((r = ctl_connect(ctl)) != 0)
+	if ((r = ctl_connect(ctl)) != 0 ||
+	    (b.rate == 0 && (r = open_lanes(ctl, &b)) != 0))
 		goto done;
-	if (measure_rss(ctl, b.total + 1, &r0) == -1 ||
-	    (r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0 ||
-	    measure_rss(ctl, b.total + 2, &r1) == -1) {
-		r = r ? r : EXIT_CONN;
+	if (measure_rss(ctl, b.total + 1, &r0) == -1) {
+		r = EXIT_CONN;
+		goto done;
+	}
+	proc_usage(r0.master_pid, &u0);
+	if ((r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0)
+		goto done;
+	proc_usage(r0.master_pid, &u1);
+	if (measure_rss(ctl, b.total + 2, &r1) == -1) {
+		r = EXIT_CONN;
 		goto done;
 	}
 	qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_double);
-	report(ctl, &b, &r0, &r1);
+	if (ctl->json)
+		printf("{");
+	if (!ctl->json)
+		report(ctl, &b, &r0, &r1);
+	report_lanes(ctl, &b);
+	report_usage(ctl, &b, &u0, &u1);
+	if (ctl->json)
+		report(ctl, &b, &r0, &r1);
 done:
+	close_lanes(&b);
 	free(b.sent);
 	free(b.lat);
 	free(b.text);

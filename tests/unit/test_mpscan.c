@@ -143,14 +143,18 @@ huge_claims(void **state)
 	    MP_TRUNCATED);
 }
 
-/* Random bytes: mpscan_value and msgpack-c agree on validity and length. */
+/*
+ * Random bytes: mpscan_value and msgpack-c agree on validity and length.
+ * No 32-bit container heads: msgpack-c allocates what one claims before
+ * reading on, gigabytes for a few random bytes.
+ */
 static void
 agrees_with_msgpack_c(void **state)
 {
 	static const uint8_t pick[] = {		/* heads worth trying */
 		0x00, 0x7f, 0x81, 0x8f, 0x91, 0x9f, 0xa1, 0xbf, 0xc0, 0xc1,
 		0xc2, 0xc4, 0xc5, 0xc7, 0xca, 0xcb, 0xcc, 0xcd, 0xcf, 0xd0,
-		0xd3, 0xd4, 0xd8, 0xd9, 0xda, 0xdc, 0xdd, 0xde, 0xe0, 0xff
+		0xd3, 0xd4, 0xd8, 0xd9, 0xda, 0xdc, 0xde, 0xe0, 0xff
 	};
 	uint8_t		 p[24];
 	msgpack_zone	 z;
@@ -162,7 +166,7 @@ agrees_with_msgpack_c(void **state)
 
 	(void)state;
 	msgpack_zone_init(&z, 4096);
-	for (k = 0; k < 200000; k++) {
+	for (k = 0; k < 30000; k++) {
 		n = 1 + rand_r(&seed) % sizeof(p);
 		for (i = 0; i < n; i++)
 			p[i] = rand_r(&seed) % 2 ?
