@@ -1,7 +1,7 @@
 #!/bin/sh
 # Many clients at once, pipelined jobs, a full queue, a worker that dies.
 . "$TESTLIB"
-plan 13
+plan 17
 start_ipcd
 
 # 20 clients, each submitting 25 jobs in turn, all at the same time.
@@ -39,6 +39,16 @@ fails=0
 for pid in $clients; do wait "$pid" || fails=$((fails + 1)); done
 is "four pipelining clients at once all succeed" 0 "$fails"
 is "the daemon counted every job" 25500 "$(json_field done)"
+
+# bench -c: one process, 64 connections sharing the window, every result
+# checked, and each connection's p99 reported.
+out=$(ctl bench -n 6400 -w 128 -k 0 -c 64); rc=$?
+is "bench over 64 connections gets every result right" 0 "$rc"
+like "and reports the spread of their p99" \
+    '64 connections: p99 [0-9.]+ us lowest, [0-9.]+ median, [0-9.]+ highest' "$out"
+is "the daemon counted those jobs too" 31900 "$(json_field done)"
+is "a window smaller than the connections is refused" 2 \
+    "$(ctl bench -n 10 -w 4 -c 8 >/dev/null 2>&1; echo $?)"
 
 # A full queue refuses at once with busy; the rest still run, in order.
 stop_ipcd
