@@ -116,6 +116,24 @@ mpscan_value(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
 	return MP_OK;
 }
 
+/* The value of an unsigned integer's encoding (fixint, uint 8 to 64): 0. */
+int
+mpscan_uint(const uint8_t *p, const struct mp_head *h, uint64_t *v)
+{
+	unsigned	 i, n;
+
+	if (h->kind != MP_SCALAR || (p[0] > 0x7f && (p[0] < 0xcc || p[0] > 0xcf)))
+		return -1;
+	if (p[0] <= 0x7f) {
+		*v = p[0];
+		return 0;
+	}
+	n = 1u << (p[0] - 0xcc);
+	for (*v = 0, i = 1; i <= n; i++)
+		*v = *v << 8 | p[i];
+	return 0;
+}
+
 const char *
 mpscan_text(enum mp_status st)
 {

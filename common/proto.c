@@ -162,6 +162,17 @@ field_value(int f, const uint8_t *p, size_t n, msgpack_zone *z,
 		o->via.array.ptr = NULL;
 		return IPC_E_NONE;
 	}
+	/* the envelope's usual values, as msgpack-c would give them */
+	if (h.kind == MP_STR) {
+		o->type = MSGPACK_OBJECT_STR;
+		o->via.str.ptr = (const char *)p + h.hdr;
+		o->via.str.size = h.n;
+		return IPC_E_NONE;
+	}
+	if (mpscan_uint(p, &h, &o->via.u64) == 0) {
+		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+		return IPC_E_NONE;
+	}
 	if (msgpack_unpack((const char *)p, n, &off, z, o) !=
 	    MSGPACK_UNPACK_SUCCESS) {
 		*why = "MessagePack value too large to decode";

@@ -143,6 +143,48 @@ huge_claims(void **state)
 	    MP_TRUNCATED);
 }
 
+/* Where mpscan_uint reads a value, msgpack-c reads the same unsigned one. */
+static void
+check_uint(const uint8_t *p, size_t n, const msgpack_object *o)
+{
+	struct mp_head	 h;
+	uint64_t	 v;
+
+	assert_int_equal(mpscan_head(p, n, &h), MP_OK);
+	if (mpscan_uint(p, &h, &v) == 0) {
+		assert_int_equal(o->type, MSGPACK_OBJECT_POSITIVE_INTEGER);
+		assert_true(o->via.u64 == v);
+	}
+}
+
+static void
+uint_values(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 127, 128, 255, 256, 65535,
+	    65536, 4294967295u, 4294967296u, UINT64_MAX };
+	msgpack_sbuffer	 sb;
+	msgpack_packer	 pk;
+	struct mp_head	 h;
+	uint64_t	 v;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_uint64(&pk, vals[i]);
+		assert_int_equal(mpscan_head((uint8_t *)sb.data, sb.size, &h),
+		    MP_OK);
+		assert_int_equal(mpscan_uint((uint8_t *)sb.data, &h, &v), 0);
+		assert_true(v == vals[i]);
+		msgpack_sbuffer_destroy(&sb);
+	}
+	assert_int_equal(mpscan_head((const uint8_t *)"\xd0\x05", 2, &h), MP_OK);
+	assert_int_equal(mpscan_uint((const uint8_t *)"\xd0\x05", &h, &v), -1);
+	assert_int_equal(mpscan_head((const uint8_t *)"\xa1x", 2, &h), MP_OK);
+	assert_int_equal(mpscan_uint((const uint8_t *)"\xa1x", &h, &v), -1);
+}
+
 /*
  * Random bytes: mpscan_value and msgpack-c agree on validity and length.
  * No 32-bit container heads: msgpack-c allocates what one claims before
@@ -180,6 +222,7 @@ agrees_with_msgpack_c(void **state)
 		    r == MSGPACK_UNPACK_EXTRA_BYTES) {
 			assert_int_equal(st, MP_OK);
 			assert_int_equal(len, off);
+			check_uint(p, n, &o);
 		} else if (r == MSGPACK_UNPACK_CONTINUE)
 			assert_int_equal(st, MP_TRUNCATED);
 		else
@@ -197,6 +240,7 @@ main(void)
 		cmocka_unit_test(never_used_byte),
 		cmocka_unit_test(depth),
 		cmocka_unit_test(huge_claims),
+		cmocka_unit_test(uint_values),
 		cmocka_unit_test(agrees_with_msgpack_c),
 	};
 
