@@ -86,6 +86,25 @@ mpscan_head(const uint8_t *p, size_t avail, struct mp_head *h)
  * MP_DEPTH_MAX) containers open at once.  Each item costs at least one byte, so
  * the walk is linear in n whatever the value claims to hold.
  */
+/*
+ * The head of the value at p, and the length of the whole value, checked
+ * as mpscan_value does: a scalar's at once, a container's by the walk.
+ */
+enum mp_status
+mpscan_next(const uint8_t *p, size_t n, unsigned maxdepth, struct mp_head *h,
+    size_t *len)
+{
+	enum mp_status	 st;
+
+	if ((st = mpscan_head(p, n, h)) != MP_OK)
+		return st;
+	if (h->kind != MP_ARRAY && h->kind != MP_MAP) {
+		*len = h->size;
+		return MP_OK;
+	}
+	return mpscan_value(p, n, maxdepth, len);
+}
+
 enum mp_status
 mpscan_value(const uint8_t *p, size_t n, unsigned maxdepth, size_t *len)
 {

@@ -41,6 +41,8 @@ struct mp_head {
 
 enum mp_status	 mpscan_head(const uint8_t *, size_t, struct mp_head *);
 enum mp_status	 mpscan_value(const uint8_t *, size_t, unsigned, size_t *);
+enum mp_status	 mpscan_next(const uint8_t *, size_t, unsigned,
+		    struct mp_head *, size_t *);
 int		 mpscan_uint(const uint8_t *, const struct mp_head *, uint64_t *);
 const char	*mpscan_text(enum mp_status);
 

@@ -137,23 +137,22 @@ scan_error(enum mp_status st, const char **why)
 }
 
 /*
- * One field's value, n checked bytes at p: a scalar is decoded, a
+ * One field's value, n checked bytes at p with head *hp: a scalar is decoded, a
  * container stands as an empty array (no field may be one, so the checks
  * refuse it) and "data" is kept as its bytes.
  */
 static enum ipc_err
-field_value(int f, const uint8_t *p, size_t n, msgpack_zone *z,
-    struct envelope *env, const char **why)
+field_value(int f, const uint8_t *p, size_t n, const struct mp_head *hp,
+    msgpack_zone *z, struct envelope *env, const char **why)
 {
 	msgpack_object	*o = &env->o[f];
-	struct mp_head	 h;
+	struct mp_head	 h = *hp;
 	size_t		 off = 0;
 
 	env->raw[f].p = p;
 	env->raw[f].len = n;
 	env->vals[f] = o;
 	o->type = MSGPACK_OBJECT_NIL;
-	(void)mpscan_head(p, n, &h);
 	if (f == F_DATA)
 		return IPC_E_NONE;
 	if (h.kind == MP_ARRAY || h.kind == MP_MAP) {
@@ -186,16 +185,16 @@ static enum ipc_err
 entry(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
     size_t *used, enum ipc_err *bad, const char **why)
 {
-	struct mp_head	 h;
+	struct mp_head	 h, vh;
 	enum mp_status	 st;
 	size_t		 klen, vlen;
 	int		 f;
 
-	if ((st = mpscan_value(p, n, MP_DEPTH_MAX - 1, &klen)) != MP_OK ||
-	    (st = mpscan_value(p + klen, n - klen, MP_DEPTH_MAX - 1, &vlen)) != MP_OK)
+	if ((st = mpscan_next(p, n, MP_DEPTH_MAX - 1, &h, &klen)) != MP_OK ||
+	    (st = mpscan_next(p + klen, n - klen, MP_DEPTH_MAX - 1, &vh,
+	    &vlen)) != MP_OK)
 		return scan_error(st, why);
 	*used = klen + vlen;
-	(void)mpscan_head(p, n, &h);
 	if (h.kind != MP_STR) {
 		*why = "map keys must be strings";
 		*bad = IPC_E_BAD_MESSAGE;
@@ -205,7 +204,7 @@ entry(const uint8_t *p, size_t n, msgpack_zone *z, struct envelope *env,
 		*why = "duplicate key";
 		*bad = IPC_E_BAD_MESSAGE;
 	} else
-		return field_value(f, p + klen, vlen, z, env, why);
+		return field_value(f, p + klen, vlen, &vh, z, env, why);
 	return IPC_E_NONE;
 }
 
@@ -422,9 +421,24 @@ proto_unpack(struct ipc_bytes b, msgpack_zone *z, msgpack_object *o)
 {
 	size_t	 off = 0;
 
+	struct mp_head	 h;
+
 	o->type = MSGPACK_OBJECT_NIL;
 	if (b.len == 0)
 		return 0;
+	/* a string or an unsigned integer, the most common, at once */
+	if (mpscan_head(b.p, b.len, &h) == MP_OK && h.size == b.len) {
+		if (h.kind == MP_STR) {
+			o->type = MSGPACK_OBJECT_STR;
+			o->via.str.ptr = (const char *)b.p + h.hdr;
+			o->via.str.size = h.n;
+			return 0;
+		}
+		if (mpscan_uint(b.p, &h, &o->via.u64) == 0) {
+			o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+			return 0;
+		}
+	}
 	return msgpack_unpack((const char *)b.p, b.len, &off, z, o) ==
 	    MSGPACK_UNPACK_SUCCESS ? 0 : -1;
 }
