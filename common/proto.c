@@ -120,11 +120,12 @@ str_is(const msgpack_object *o, struct ipc_str s)
 static int
 field_index(const uint8_t *p, const struct mp_head *h)
 {
-	int	 i;
+	const char	*s = (const char *)p + h->hdr;
+	int		 i;
 
 	for (i = 0; i < F_MAX; i++)
-		if (h->n == field_names[i].len &&
-		    memcmp(p + h->hdr, field_names[i].p, h->n) == 0)
+		if (h->n == field_names[i].len && s[0] == field_names[i].p[0] &&
+		    memcmp(s, field_names[i].p, h->n) == 0)
 			return i;
 	return -1;
 }
@@ -392,7 +393,7 @@ proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
 	unsigned	 need = 0;
 
 	memset(m, 0, sizeof(*m));
-	memset(&env, 0, sizeof(env));
+	memset(env.vals, 0, sizeof(env.vals));	/* o[], raw[] follow vals[] */
 	*why = "";
 
 	if ((e = collect(p, n, z, &env, &bad, why)) != IPC_E_NONE)
