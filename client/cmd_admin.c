@@ -24,6 +24,40 @@ admin_reply(const struct ipc_msg *m, const char *done)
 	return 0;
 }
 
+/*
+ * RELOAD and SCALE are answered once every pool has its size, or has
+ * stopped getting there (degraded: its workers cannot start): say which
+ * pools did not, and fail.
+ */
+static int
+check_ready(struct ctl *ctl, const char *pool)
+{
+	struct ipc_status st;
+	struct ipc_msg	 m;
+	uint32_t	 i;
+	int		 r;
+
+	if ((r = ctl_call_pool(ctl, IPC_T_STATUS, REQ_ID + 1, pool, &m)) != 0)
+		return r;
+	if (m.type != IPC_T_STATUS_REPLY ||
+	    proto_get_status(&m, &ctl->conn.zone, &st) == -1) {
+		fprintf(stderr, "ipcctl: malformed status reply\n");
+		return EXIT_CONN;
+	}
+	for (i = 0; i < st.npools; i++)
+		if (st.pools[i].degraded &&
+		    st.pools[i].ready < st.pools[i].size) {
+			fprintf(stderr, "ipcctl: pool %.*s has %llu of %llu "
+			    "workers ready: its workers keep failing to start "
+			    "(see ipcd's log)\n",
+			    (int)st.pools[i].name.len, st.pools[i].name.p,
+			    (unsigned long long)st.pools[i].ready,
+			    (unsigned long long)st.pools[i].size);
+			r = EXIT_JOB_FAILED;
+		}
+	return r;
+}
+
 /* A request without arguments: RELOAD or SHUTDOWN. */
 static int
 admin_call(struct ctl *ctl, int argc, char **argv, enum ipc_type type,
@@ -45,7 +79,11 @@ admin_call(struct ctl *ctl, int argc, char **argv, enum ipc_type type,
 int
 cmd_reload(struct ctl *ctl, int argc, char **argv)
 {
-	return admin_call(ctl, argc, argv, IPC_T_RELOAD, "reloaded");
+	int	 r;
+
+	if ((r = admin_call(ctl, argc, argv, IPC_T_RELOAD, "reloaded")) != 0)
+		return r;
+	return check_ready(ctl, "");
 }
 
 int
@@ -75,7 +113,9 @@ cmd_scale(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_wait(ctl, REQ_ID, &m)) != 0)
 		return r;
 	snprintf(done, sizeof(done), "%lu workers", n);
-	return admin_reply(&m, done);
+	if ((r = admin_reply(&m, done)) != 0)
+		return r;
+	return check_ready(ctl, pool);
 }
 
 int

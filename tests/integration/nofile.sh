@@ -4,7 +4,7 @@
 # what the limit allows (at start, with -n, at a reload and at SCALE), with
 # a clear error; SCALE is always answered.
 . "$TESTLIB"
-plan 14
+plan 15
 
 limits_of() { grep '^Max open files' "/proc/$1/limits" | awk '{print $4, $5}'; }
 
@@ -59,7 +59,8 @@ is "and changes nothing" 20 "$(ready_workers)"
 stop_ipcd
 
 # A pool whose new workers cannot start does not leave SCALE unanswered:
-# it is answered once the pool backs off (degraded), as the status shows.
+# it is answered once the pool backs off (degraded), and ipcctl says so
+# and fails.
 cat > "$T/flaky" <<EOS
 #!/bin/sh
 [ -e "$T/broken" ] && exit 1
@@ -69,6 +70,9 @@ chmod +x "$T/flaky"
 write_conf "builtin = no" "[pool f]" "command = $T/flaky" "workers = 2"
 start_ipcd 2
 touch "$T/broken"
-ctl scale f 4 >/dev/null
-is "SCALE to workers that die at once is still answered" 0 $?
+out=$(ctl scale f 4 2>&1); rc=$?
+like "SCALE to workers that die at once is still answered" \
+    'ipcctl: pool f has 2 of 4 workers ready: its workers keep failing to start' \
+    "$out"
+is "and ipcctl fails" 1 "$rc"
 done_testing

@@ -11,7 +11,7 @@
 	echo "1..0 # SKIP python3-msgpack is not installed (scripts/deps)"
 	exit 0
 }
-plan 40
+plan 42
 
 # The Node pool of the load test, where node is installed.
 NODE=$(command -v node || true)
@@ -109,7 +109,12 @@ pools_conf "" \
     "workers = 1" "" \
     "[pool deaf]" "command = /bin/sleep 600" "workers = 1" \
     "start_timeout = 500ms"
-is "a reload adding five bad pools answers" reloaded "$(ctl reload)"
+out=$(ctl reload 2>"$T/reload.err"); rc=$?
+is "a reload adding five bad pools answers" reloaded "$out"
+is "and fails, as their workers cannot start" 1 "$rc"
+like "naming each such pool" \
+    'ipcctl: pool missing has 0 of 1 workers ready: its workers keep failing to start' \
+    "$(cat "$T/reload.err")"
 degraded() { ctl status "$1" --json | grep -q '"degraded":true'; }
 for p in missing early garbage deaf; do
 	wait_for "pool $p to be degraded" degraded "$p"
