@@ -83,6 +83,7 @@ static const struct key keys[] = {
 	{ "max_memory_per_user", value_size, G(max_memory_per_user), 0,
 	    SIZE64 },
 	{ "max_memory", value_size, G(max_memory), 0, SIZE64 },
+	{ "frame_timeout", value_duration, G(frame_timeout), 0, DAY_MS },
 	{ "command", value_command, X(command), 0, 0 },
 	{ "protocol", value_protocol, X(protocol), 0, 0 },
 	{ "directory", value_directory, X(directory), 0, 0 },
@@ -121,6 +122,7 @@ config_defaults(struct config *c)
 	c->max_client_buffer = 64 * 1024 * 1024;
 	c->max_memory_per_user = 64 * 1024 * 1024;
 	c->max_memory = 256 * 1024 * 1024;
+	c->frame_timeout = 30 * 1000;
 	c->builtin = 1;
 	poolconf_defaults(&c->pool);
 }

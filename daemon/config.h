@@ -105,6 +105,7 @@ struct config {
 	uint64_t	 max_client_buffer;		/* bytes */
 	uint64_t	 max_memory_per_user;		/* bytes; 0: no limit */
 	uint64_t	 max_memory;			/* all users; 0: none */
+	unsigned	 frame_timeout;		/* ms to finish a frame let in */
 
 	/* [ipcd]'s pool keys: the built-in pool's, and every pool's defaults */
 	struct poolconf	 pool;

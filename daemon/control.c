@@ -23,12 +23,11 @@ static void	client_msg(struct peer *, const struct ipc_msg *, void *);
 static void	client_bad(struct peer *, enum ipc_err, const char *,
 		    const struct ipc_msg *, int, void *);
 static void	client_gone(struct peer *, const char *, void *);
-static int	client_held(struct peer *, size_t, size_t, void *);
 static void	refuse(struct ipcd *, int, enum ipc_err, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 
 static const struct peer_ops client_ops = {
-	client_msg, client_bad, client_gone, client_held
+	client_msg, client_bad, client_gone, control_held
 };
 
 void
@@ -62,49 +61,6 @@ client_unref(struct client *c)
 		client_free(c);
 }
 
-/*
- * What the connection holds, counted for its user: replies not yet read,
- * always; the frame it is sending, only while there is room for it in
- * max_memory_per_user and max_memory, else its reading waits.
- */
-static int
-client_held(struct peer *p, size_t in, size_t out, void *arg)
-{
-	struct client	*c = arg;
-	struct ipcd	*ix = c->ix;
-
-	(void)p;
-	limits_charge(ix, c->user, (int64_t)out - (int64_t)c->out_held);
-	c->out_held = out;
-	if (in > c->in_held &&
-	    limits_room(ix, c->user, in - c->in_held) != ROOM) {
-		if (!c->starved) {
-			c->starved = 1;
-			TAILQ_INSERT_TAIL(&ix->starved, c, starve_entry);
-		}
-		return -1;
-	}
-	limits_charge(ix, c->user, (int64_t)in - (int64_t)c->in_held);
-	c->in_held = in;
-	return 0;
-}
-
-/* Once a turn, if bytes were given back: the starved read again. */
-void
-control_resume(struct ipcd *ix)
-{
-	struct client	*c;
-
-	if (!ix->held_freed)
-		return;
-	ix->held_freed = 0;
-	while ((c = TAILQ_FIRST(&ix->starved)) != NULL) {
-		TAILQ_REMOVE(&ix->starved, c, starve_entry);
-		c->starved = 0;
-		peer_resume(c->peer);
-	}
-}
-
 static void
 client_msg(struct peer *p, const struct ipc_msg *m, void *arg)
 {
@@ -125,8 +81,8 @@ client_bad(struct peer *p, enum ipc_err e, const char *why,
 }
 
 /* The connection has ended: forget it; its jobs go unanswered. */
-static void
-client_detach(struct ipcd *ix, struct client *c)
+void
+control_detach(struct ipcd *ix, struct client *c)
 {
 	TAILQ_REMOVE(&ix->clients, c, entry);
 	ix->nclients--;
@@ -160,7 +116,7 @@ client_gone(struct peer *p, const char *why, void *arg)
 	else
 		log_debug("client %llu: %s", (unsigned long long)c->serial,
 		    why);
-	client_detach(ix, c);
+	control_detach(ix, c);
 }
 
 /* Tell a refused peer why, once, without waiting, and hang up. */
@@ -442,7 +398,8 @@ control_listen(struct ipcd *ix, char *err, size_t errlen)
 	    EV_READ | EV_PERSIST, control_accept, ix);
 	ix->ev_accept_pause = evtimer_new(ix->base, accept_resume, ix);
 	if (ix->ev_accept == NULL || ix->ev_accept_pause == NULL ||
-	    event_add(ix->ev_accept, NULL) == -1) {
+	    event_add(ix->ev_accept, NULL) == -1 ||
+	    control_held_start(ix) == -1) {
 		snprintf(err, errlen, "cannot watch the control socket");
 		return -1;
 	}
@@ -475,6 +432,7 @@ control_close(struct ipcd *ix)
 {
 	if (ix->listen_fd == -1)
 		return;
+	control_held_stop(ix);
 	event_free(ix->ev_accept);
 	event_free(ix->ev_accept_pause);
 	ix->ev_accept = ix->ev_accept_pause = NULL;
@@ -492,6 +450,6 @@ control_close_clients(struct ipcd *ix)
 
 	while ((c = TAILQ_FIRST(&ix->clients)) != NULL) {
 		peer_close(c->peer);
-		client_detach(ix, c);
+		control_detach(ix, c);
 	}
 }

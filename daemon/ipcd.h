@@ -72,6 +72,7 @@ struct client {
 	struct peercred		 cred;
 	struct user		*user;		/* its uid's (limits.c) */
 	size_t			 in_held;	/* a frame it is sending */
+	uint64_t		 in_since;	/* ms: that frame let in */
 	size_t			 out_held;	/* replies it has not read */
 	int			 starved;	/* reading waits for room */
 	TAILQ_ENTRY(client)	 entry;
@@ -202,6 +203,7 @@ struct ipcd {
 	uint64_t		 held_counted;	/* for max_memory (limits.c) */
 	int			 held_freed;	/* some given back this turn */
 	TAILQ_HEAD(, client)	 starved;	/* waiting for room to read */
+	struct event		*ev_frames;	/* frame_timeout's check */
 
 	struct pools		 pools;
 	struct pool		*builtin;	/* NULL if turned off */
@@ -319,7 +321,13 @@ int	 sd_listen_socket(void);
 int	 control_listen(struct ipcd *, char *, size_t);
 void	 control_close(struct ipcd *);
 void	 control_close_clients(struct ipcd *);
+void	 control_detach(struct ipcd *, struct client *);
+
+/* control_held.c: what a client's connection holds */
+int	 control_held(struct peer *, size_t, size_t, void *);
 void	 control_resume(struct ipcd *);
+int	 control_held_start(struct ipcd *);
+void	 control_held_stop(struct ipcd *);
 void	 client_unref(struct client *);
 
 /* control_req.c */

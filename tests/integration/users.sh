@@ -8,7 +8,7 @@ if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null ||
 	echo "1..0 # SKIP needs root, setpriv, and the user nobody"
 	exit 0
 fi
-plan 32
+plan 36
 chmod 711 "$T"		# nobody reaches the socket
 
 # attack ARGS...: raw as nobody:nogroup, with no other group
@@ -175,6 +175,30 @@ is "and root is served meanwhile" 20 "$(ctl submit double 10)"
 is "still four held" 4000016 "$(field held)"
 kill "$halves"; wait "$halves" 2>/dev/null
 wait_for "nothing held once they are gone" held_is 0
+
+# And a frame let in must be finished within frame_timeout: a sender that
+# stops half way is told so and closed, and its room comes back.
+stop_ipcd
+write_conf "socket_mode = 0666" "allow_users = nobody" "frame_timeout = 1s"
+start_ipcd 2
+stall='
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(struct.pack(">I", 1000000) + b"\x85" + b"\xa1" * 99999)
+print(s.recv(4096)[4:].decode("utf-8", "replace"), flush=True)
+print("closed" if s.recv(4096) == b"" else "open", flush=True)
+'
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    /usr/bin/python3 -c "$stall" "$SOCK" > "$T/stall.out" &
+wait $!
+like "a frame not finished in frame_timeout gets bad_frame" \
+    'bad_frame.*a frame begun [0-9]+ ms ago is not finished \(frame_timeout 1000 ms\)' \
+    "$(head -n 1 "$T/stall.out")"
+is "and its connection is closed" closed "$(tail -n 1 "$T/stall.out")"
+is "its room is given back" 0 "$(field held)"
+like "the log names it" 'a frame of 1000004 bytes begun [0-9]+ ms ago is not finished \(frame_timeout\); closing' \
+    "$(cat "$LOG")"
 
 # 5. Fair shares of the queue.  Both workers are busy with root's jobs;
 # nobody fills the queue (queue_limit 100) with jobs of a minute, and its
