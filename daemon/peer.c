@@ -20,6 +20,7 @@ struct peer {
 	size_t			 overflow;	/* output waiting when closed so */
 	struct event		*ev_read;
 	struct event		*ev_write;
+	struct event		*ev_closed;	/* while not reading: a hang-up */
 	struct buf		 in;
 	struct buf		 out;
 	msgpack_zone		 zone;
@@ -38,6 +39,7 @@ struct peer {
 
 static void	peer_on_read(evutil_socket_t, short, void *);
 static void	peer_on_write(evutil_socket_t, short, void *);
+static void	peer_on_closed(evutil_socket_t, short, void *);
 
 void
 peerbase_init(struct peerbase *pb, struct event_base *base)
@@ -68,7 +70,9 @@ peer_new(struct peerbase *pb, int fd, unsigned dirs, uint32_t max,
 	    peer_on_read, p);
 	p->ev_write = event_new(pb->base, fd, EV_WRITE | EV_PERSIST,
 	    peer_on_write, p);
-	if (p->ev_read == NULL || p->ev_write == NULL ||
+	p->ev_closed = event_new(pb->base, fd, EV_CLOSED | EV_PERSIST,
+	    peer_on_closed, p);
+	if (p->ev_read == NULL || p->ev_write == NULL || p->ev_closed == NULL ||
 	    event_add(p->ev_read, NULL) == -1)
 		goto fail;
 	p->reading = 1;
@@ -78,6 +82,8 @@ fail:
 		event_free(p->ev_read);
 	if (p->ev_write)
 		event_free(p->ev_write);
+	if (p->ev_closed)
+		event_free(p->ev_closed);
 	msgpack_zone_destroy(&p->zone);
 	free(p);
 	return NULL;
@@ -134,6 +140,7 @@ peer_free(struct peer *p)
 		TAILQ_REMOVE(&p->pb->dirty, p, entry);
 	event_free(p->ev_read);
 	event_free(p->ev_write);
+	event_free(p->ev_closed);
 	close(p->fd);
 	buf_free(&p->in);
 	buf_free(&p->out);
@@ -151,6 +158,7 @@ peer_close(struct peer *p)
 		p->dead = 1;
 		event_del(p->ev_read);
 		event_del(p->ev_write);
+		event_del(p->ev_closed);
 		if (p->queued) {
 			TAILQ_REMOVE(&p->pb->dirty, p, entry);
 			p->queued = 0;
@@ -180,11 +188,25 @@ set_reading(struct peer *p, int on)
 		return;
 	if (on == p->reading || p->dead)
 		return;
-	if (on)
+	if (on) {
+		event_del(p->ev_closed);
 		event_add(p->ev_read, NULL);
-	else
+	} else {
 		event_del(p->ev_read);
+		event_add(p->ev_closed, NULL);	/* a gone peer is still seen */
+	}
 	p->reading = on;
+}
+
+/* The other side hung up while we were not reading it: it has gone. */
+static void
+peer_on_closed(evutil_socket_t fd, short what, void *arg)
+{
+	struct peer	*p = arg;
+
+	(void)fd;
+	(void)what;
+	peer_lost(p, "closed while not read");
 }
 
 /* Tell the owner what the peer holds; -1 if it refuses the input. */
