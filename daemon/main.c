@@ -238,11 +238,19 @@ add_signals(struct ipcd *ix)
 	return 0;
 }
 
+/*
+ * The drain is over: a stop asked for again (a second SIGTERM, ^C) must
+ * not turn the clean exit into death by signal once the loop's handlers
+ * are gone, so the stop signals are ignored from here on.
+ */
 static void
 cleanup(struct ipcd *ix)
 {
 	size_t	 i;
 
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	control_close(ix);
 	control_close_clients(ix);
 	sd_stop(ix);
