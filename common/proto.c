@@ -138,16 +138,15 @@ scan_error(enum mp_status st, const char **why)
 }
 
 /*
- * One field's value, n checked bytes at p with head *hp: a scalar is decoded, a
+ * One field's value, n checked bytes at p with head *h: a scalar is decoded, a
  * container stands as an empty array (no field may be one, so the checks
  * refuse it) and "data" is kept as its bytes.
  */
 static enum ipc_err
-field_value(int f, const uint8_t *p, size_t n, const struct mp_head *hp,
+field_value(int f, const uint8_t *p, size_t n, const struct mp_head *h,
     msgpack_zone *z, struct envelope *env, const char **why)
 {
 	msgpack_object	*o = &env->o[f];
-	struct mp_head	 h = *hp;
 	size_t		 off = 0;
 
 	env->raw[f].p = p;
@@ -156,20 +155,20 @@ field_value(int f, const uint8_t *p, size_t n, const struct mp_head *hp,
 	o->type = MSGPACK_OBJECT_NIL;
 	if (f == F_DATA)
 		return IPC_E_NONE;
-	if (h.kind == MP_ARRAY || h.kind == MP_MAP) {
+	if (h->kind == MP_ARRAY || h->kind == MP_MAP) {
 		o->type = MSGPACK_OBJECT_ARRAY;
 		o->via.array.size = 0;
 		o->via.array.ptr = NULL;
 		return IPC_E_NONE;
 	}
 	/* the envelope's usual values, as msgpack-c would give them */
-	if (h.kind == MP_STR) {
+	if (h->kind == MP_STR) {
 		o->type = MSGPACK_OBJECT_STR;
-		o->via.str.ptr = (const char *)p + h.hdr;
-		o->via.str.size = h.n;
+		o->via.str.ptr = (const char *)p + h->hdr;
+		o->via.str.size = h->n;
 		return IPC_E_NONE;
 	}
-	if (mpscan_uint(p, &h, &o->via.u64) == 0) {
+	if (mpscan_uint(p, h, &o->via.u64) == 0) {
 		o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
 		return IPC_E_NONE;
 	}

@@ -198,24 +198,23 @@ enqueue(struct pool *pool, struct client *c, const struct ipc_msg *m)
 {
 	const void	*owner = pool->ops->owner(c);
 	struct subq	*sq;
+	enum fairq_room	 room;
 	size_t		 len;
 
-	switch (fairq_room(&pool->queue, owner, pool->conf.queue_limit)) {
-	case FAIRQ_FULL:
+	room = fairq_room(&pool->queue, owner, pool->conf.queue_limit);
+	if (room == FAIRQ_FULL) {
 		refuse(pool, c, m->id, IPC_E_BUSY,
 		    "all workers busy and the queue is full (%u jobs)",
 		    pool->conf.queue_limit);
 		return;
-	case FAIRQ_PUSH_OUT:
-		push_out(pool);
-		break;
-	case FAIRQ_ROOM:
-		break;
 	}
+	/* its FIFO first: no job is pushed out for one that cannot queue */
 	if ((sq = fairq_open(&pool->queue, owner)) == NULL) {
 		refuse(pool, c, m->id, IPC_E_INTERNAL, "out of memory");
 		return;
 	}
+	if (room == FAIRQ_PUSH_OUT)
+		push_out(pool);
 	if ((len = queue_job(pool, sq, c, m)) == 0) {
 		refuse(pool, c, m->id, IPC_E_TOO_LARGE,
 		    "task larger than max_message (%u bytes)",
