@@ -13,7 +13,7 @@
 /* Envelope keys, as bits for "seen" and "required" masks. */
 enum {
 	F_V = 0, F_TYPE, F_ID, F_TASK, F_DATA, F_CODE, F_MESSAGE, F_PID,
-	F_COUNT, F_TIMEOUT, F_POOL, F_MAX
+	F_COUNT, F_TIMEOUT, F_POOL, F_VERSION, F_MAX_MESSAGE, F_MAX
 };
 #define B(f)	(1u << (f))
 
@@ -22,7 +22,7 @@ enum {
 static const struct ipc_str field_names[F_MAX] = {
 	NAME("v"), NAME("type"), NAME("id"), NAME("task"), NAME("data"),
 	NAME("code"), NAME("message"), NAME("pid"), NAME("count"),
-	NAME("timeout"), NAME("pool")
+	NAME("timeout"), NAME("pool"), NAME("version"), NAME("max_message")
 };
 
 static const struct {
@@ -292,6 +292,25 @@ find_type(const msgpack_object *t, unsigned dirs, struct ipc_msg *m,
 	return IPC_E_UNKNOWN_TYPE;
 }
 
+/* PONG's (and STATUS's) "version", PONG's "max_message". */
+static enum ipc_err
+check_hello(const msgpack_object **vals, struct ipc_msg *m, const char **why)
+{
+	if (vals[F_VERSION] &&
+	    get_str(vals[F_VERSION], 1, IPC_VERSION_TEXT_MAX, &m->version)) {
+		*why = "'version' must be a string of 1 to 64 bytes";
+		return IPC_E_BAD_MESSAGE;
+	}
+	if (vals[F_MAX_MESSAGE]) {
+		if (vals[F_MAX_MESSAGE]->type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			*why = "'max_message' must be an unsigned integer";
+			return IPC_E_BAD_MESSAGE;
+		}
+		m->max_message = vals[F_MAX_MESSAGE]->via.u64;
+	}
+	return IPC_E_NONE;
+}
+
 /* Check each present field's type; the type of a key never depends on the message. */
 static enum ipc_err
 check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
@@ -337,7 +356,7 @@ check_fields(const msgpack_object **vals, struct ipc_msg *m, const char **why)
 		m->has_timeout = 1;
 		m->timeout = (uint32_t)vals[F_TIMEOUT]->via.u64;
 	}
-	return IPC_E_NONE;
+	return check_hello(vals, m, why);
 }
 
 static enum ipc_err

@@ -19,6 +19,7 @@
 #define IPC_POOL_MAX		32	/* bytes in a pool name */
 #define IPC_CODE_MAX		64	/* bytes in an error code */
 #define IPC_TEXT_MAX		1024	/* bytes in an error message */
+#define IPC_VERSION_TEXT_MAX	64	/* bytes in PONG's and STATUS's version */
 #define IPC_WORKERS_MAX		1024	/* SCALE's count, workers = */
 #define IPC_CHANNEL_FD		3	/* a worker's channel to the master */
 #define IPC_CHANNEL_FD_TEXT	"3"
@@ -103,6 +104,8 @@ struct ipc_msg {
 	uint64_t	 count;		/* SCALE */
 	int		 has_timeout;	/* SUBMIT */
 	uint32_t	 timeout;	/* SUBMIT, milliseconds; 0: none */
+	struct ipc_str	 version;	/* PONG, STATUS reply; len 0 if absent */
+	uint64_t	 max_message;	/* PONG; 0 if absent */
 	struct ipc_bytes body;		/* the whole map (STATUS reply) */
 };
 
@@ -188,6 +191,8 @@ int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,
 	    const char *, ...) __attribute__((format(printf, 6, 7)));
 int	 proto_put_request(struct buf *, uint32_t, enum ipc_type, uint64_t);
 void	 proto_task_set_id(uint8_t *, uint64_t);
+int	 proto_put_pong(struct buf *, uint32_t, uint64_t, struct ipc_str,
+	    uint32_t);
 int	 proto_put_ready(struct buf *, uint32_t, uint64_t);
 int	 proto_put_scale(struct buf *, uint32_t, uint64_t, uint64_t,
 	    struct ipc_str);

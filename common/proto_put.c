@@ -185,6 +185,21 @@ proto_put_request(struct buf *b, uint32_t max, enum ipc_type t, uint64_t id)
 	return proto_end(&o, max);
 }
 
+/* PONG: the daemon's version and the largest frame body it accepts. */
+int
+proto_put_pong(struct buf *b, uint32_t max, uint64_t id, struct ipc_str version,
+    uint32_t max_message)
+{
+	struct proto_out o;
+
+	proto_begin(&o, b, IPC_T_PONG, 1, id, 2);
+	KEY(&o.pk, "version");
+	proto_pack_str(&o.pk, version.p, version.len);
+	KEY(&o.pk, "max_message");
+	msgpack_pack_uint32(&o.pk, max_message);
+	return proto_end(&o, max);
+}
+
 /* A request that may name a pool: STATUS. */
 int
 proto_put_pool_request(struct buf *b, uint32_t max, enum ipc_type t,

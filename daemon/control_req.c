@@ -107,9 +107,9 @@ ctl_status(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 static void
 ctl_ping(struct ipcd *ix, struct client *c, const struct ipc_msg *m)
 {
-	(void)ix;
-	proto_put_request(peer_out(c->peer), peer_max(c->peer), IPC_T_PONG,
-	    m->id);
+	if (proto_put_pong(peer_out(c->peer), peer_max(c->peer), m->id,
+	    proto_str(PACKAGE_VERSION), ix->conf.max_message) == -1)
+		client_reply_error(c, 1, m->id, IPC_E_INTERNAL, "out of memory");
 }
 
 /*

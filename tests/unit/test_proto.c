@@ -283,7 +283,8 @@ put(struct fx *f, enum kind k, uint32_t max)
 		init_status(&sample_status, 3);
 		return proto_put_status(&f->b, max, 12, &sample_status);
 	case K_PONG:
-		return proto_put_request(&f->b, max, IPC_T_PONG, 13);
+		return proto_put_pong(&f->b, max, 13, proto_str("1.2.3"),
+		    65536);
 	case K_TASK:
 		return proto_put_task(&f->b, max, 14, proto_str("sleep"),
 		    sample_bytes(f));
@@ -708,6 +709,9 @@ pong_round_trip(void **state)
 	assert_int_equal(f->m.type, IPC_T_PONG);
 	assert_int_equal(f->m.has_id, 1);
 	assert_int_equal(f->m.id, 13);
+	assert_int_equal(f->m.version.len, 5);
+	assert_memory_equal(f->m.version.p, "1.2.3", 5);
+	assert_int_equal(f->m.max_message, 65536);
 }
 
 static void
