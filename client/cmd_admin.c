@@ -8,21 +8,6 @@
 
 #include "ipcctl.h"
 
-#define REQ_ID	1
-
-static int
-admin_reply(const struct ipc_msg *m, const char *done)
-{
-	if (m->type == IPC_T_ERROR)
-		return ctl_print_error(m);
-	if (m->type != IPC_T_OK) {
-		fprintf(stderr, "ipcctl: unexpected %s reply\n",
-		    proto_type_name(m->type));
-		return EXIT_CONN;
-	}
-	printf("%s\n", done);
-	return 0;
-}
 
 /*
  * RELOAD and SCALE are answered once every pool has its size, or has
@@ -32,27 +17,25 @@ admin_reply(const struct ipc_msg *m, const char *done)
 static int
 check_ready(struct ctl *ctl, const char *pool)
 {
-	struct ipc_status st;
-	struct ipc_msg	 m;
+	const struct ipcd_status *st;
+	struct ipcd_reply m;
 	uint32_t	 i;
 	int		 r;
 
-	if ((r = ctl_call_pool(ctl, IPC_T_STATUS, REQ_ID + 1, pool, &m)) != 0)
+	if ((r = ctl_command(ctl, IPCD_STATUS, pool, 0, &m)) != 0)
 		return r;
-	if (m.type != IPC_T_STATUS_REPLY ||
-	    proto_get_status(&m, &ctl->conn.zone, &st) == -1) {
+	if ((st = ipcd_status_decode(&m, &ctl->zone)) == NULL) {
 		fprintf(stderr, "ipcctl: malformed status reply\n");
 		return EXIT_CONN;
 	}
-	for (i = 0; i < st.npools; i++)
-		if (st.pools[i].degraded &&
-		    st.pools[i].ready < st.pools[i].size) {
-			fprintf(stderr, "ipcctl: pool %.*s has %llu of %llu "
+	for (i = 0; i < st->npools; i++)
+		if (st->pools[i].degraded &&
+		    st->pools[i].ready < st->pools[i].size) {
+			fprintf(stderr, "ipcctl: pool %s has %llu of %llu "
 			    "workers ready: its workers keep failing to start "
-			    "(see ipcd's log)\n",
-			    (int)st.pools[i].name.len, st.pools[i].name.p,
-			    (unsigned long long)st.pools[i].ready,
-			    (unsigned long long)st.pools[i].size);
+			    "(see ipcd's log)\n", st->pools[i].name,
+			    (unsigned long long)st->pools[i].ready,
+			    (unsigned long long)st->pools[i].size);
 			r = EXIT_JOB_FAILED;
 		}
 	return r;
@@ -60,10 +43,10 @@ check_ready(struct ctl *ctl, const char *pool)
 
 /* A request without arguments: RELOAD or SHUTDOWN. */
 static int
-admin_call(struct ctl *ctl, int argc, char **argv, enum ipc_type type,
+admin_call(struct ctl *ctl, int argc, char **argv, enum ipcd_command cmd,
     const char *done)
 {
-	struct ipc_msg	 m;
+	struct ipcd_reply m;
 	int		 r;
 
 	if (argc != 1) {
@@ -71,9 +54,10 @@ admin_call(struct ctl *ctl, int argc, char **argv, enum ipc_type type,
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0 ||
-	    (r = ctl_call(ctl, type, REQ_ID, &m)) != 0)
+	    (r = ctl_command(ctl, cmd, NULL, 0, &m)) != 0)
 		return r;
-	return admin_reply(&m, done);
+	printf("%s\n", done);
+	return 0;
 }
 
 int
@@ -81,45 +65,37 @@ cmd_reload(struct ctl *ctl, int argc, char **argv)
 {
 	int	 r;
 
-	if ((r = admin_call(ctl, argc, argv, IPC_T_RELOAD, "reloaded")) != 0)
+	if ((r = admin_call(ctl, argc, argv, IPCD_RELOAD, "reloaded")) != 0)
 		return r;
-	return check_ready(ctl, "");
+	return check_ready(ctl, NULL);
 }
 
 int
 cmd_scale(struct ctl *ctl, int argc, char **argv)
 {
-	struct ipc_msg	 m;
-	char		*end, done[64];
+	struct ipcd_reply m;
+	char		*end;
 	unsigned long	 n;
 	int		 r;
 
-	const char	*pool = argc == 3 ? argv[1] : "";
+	const char	*pool = argc == 3 ? argv[1] : NULL;
 
 	if ((argc != 2 && argc != 3) || argv[argc - 1][0] == '-' ||
 	    (n = strtoul(argv[argc - 1], &end, 10)) == 0 || *end != '\0' ||
-	    n > IPC_WORKERS_MAX) {
+	    n > IPCCTL_WORKERS_MAX) {
 		fprintf(stderr, "usage: ipcctl scale [POOL] WORKERS (1 to %d)\n",
-		    IPC_WORKERS_MAX);
+		    IPCCTL_WORKERS_MAX);
 		return EXIT_USAGE;
 	}
-	if ((r = ctl_connect(ctl)) != 0)
+	if ((r = ctl_connect(ctl)) != 0 ||
+	    (r = ctl_command(ctl, IPCD_SCALE, pool, (uint32_t)n, &m)) != 0)
 		return r;
-	if (proto_put_scale(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, REQ_ID,
-	    n, proto_str(pool)) == -1) {
-		fprintf(stderr, "ipcctl: out of memory\n");
-		return EXIT_CONN;
-	}
-	if ((r = ctl_wait(ctl, REQ_ID, &m)) != 0)
-		return r;
-	snprintf(done, sizeof(done), "%lu workers", n);
-	if ((r = admin_reply(&m, done)) != 0)
-		return r;
+	printf("%lu workers\n", n);
 	return check_ready(ctl, pool);
 }
 
 int
 cmd_shutdown(struct ctl *ctl, int argc, char **argv)
 {
-	return admin_call(ctl, argc, argv, IPC_T_SHUTDOWN, "stopping");
+	return admin_call(ctl, argc, argv, IPCD_SHUTDOWN, "stopping");
 }

@@ -27,9 +27,13 @@
 #define BENCH_MAX_JOBS	20000000ULL
 #define BENCH_MAX_CONNS	4096
 
+struct bench;
+
 /* One connection of a closed-loop run, with its share of the window. */
 struct lane {
-	struct conn	 conn;
+	struct ipcd	*c;
+	struct bench	*b;
+	unsigned	 k;
 	uint64_t	 window;
 	uint64_t	 out;		/* jobs sent, not answered yet */
 };
@@ -48,10 +52,12 @@ struct bench {
 	double		*lat;		/* round trip (us) of each timed job */
 	uint64_t	 nlat;
 	double		 t0, t1;	/* timed span, seconds */
-	struct buf	 data;
-	msgpack_zone	*zone;		/* the connection's, for results */
+	msgpack_sbuffer	 data;
+	msgpack_zone	*zone;		/* for results */
+	uint64_t	 done;		/* jobs answered */
+	int		 failed;	/* an exit status once a reply was wrong */
 	unsigned	 nconn;		/* -c */
-	struct lane	*lanes;		/* [0] is ctl's connection */
+	struct lane	*lanes;
 	uint16_t	*who;		/* the lane of each job id */
 	uint16_t	*lat_lane;	/* the lane of each latency */
 };
@@ -97,33 +103,31 @@ proc_rss(uint64_t pid, long *rss, long *hwm)
 }
 
 static int
-measure_rss(struct ctl *ctl, uint64_t id, struct rss *r)
+measure_rss(struct ctl *ctl, struct rss *r)
 {
-	struct ipc_status st;
-	struct ipc_msg	 m;
+	const struct ipcd_status *st;
+	struct ipcd_reply m;
 	long		 kb, hwm;
 	uint32_t	 i;
 
 	memset(r, 0, sizeof(*r));
-	if (ctl_call(ctl, IPC_T_STATUS, id, &m) != 0)
+	if (ctl_command(ctl, IPCD_STATUS, NULL, 0, &m) != 0)
 		return -1;
-	if (m.type == IPC_T_ERROR) {
-		ctl_print_error(&m);
+	if ((st = ipcd_status_decode(&m, &ctl->zone)) == NULL) {
+		fprintf(stderr, "ipcctl: malformed status reply\n");
 		return -1;
 	}
-	if (proto_get_status(&m, &ctl->conn.zone, &st) == -1)
-		return -1;
-	proc_rss(st.pid, &r->master_kb, &r->master_hwm_kb);
+	proc_rss(st->pid, &r->master_kb, &r->master_hwm_kb);
 	r->worker_kb = r->worker_hwm_kb = -1;
-	for (i = 0; i < st.nworkers; i++) {
-		proc_rss(st.workers[i].pid, &kb, &hwm);
+	for (i = 0; i < st->nworkers; i++) {
+		proc_rss(st->workers[i].pid, &kb, &hwm);
 		if (kb > r->worker_kb)
 			r->worker_kb = kb;
 		if (hwm > r->worker_hwm_kb)
 			r->worker_hwm_kb = hwm;
 	}
-	r->nworkers = st.nworkers;
-	r->master_pid = st.pid;
+	r->nworkers = st->nworkers;
+	r->master_pid = st->pid;
 	return 0;
 }
 
@@ -169,14 +173,20 @@ due_ns(const struct bench *b, uint64_t id)
 	return b->start_ns + (uint64_t)((double)(id - 1) * 1e9 / b->rate);
 }
 
+static void	 answered(struct ipcd *, const struct ipcd_reply *, void *);
+
+/* Queue job id on c; sent by the next flush. */
 static int
-send_job(struct conn *c, struct bench *b, uint64_t id)
+send_job(struct ipcd *c, struct bench *b, uint64_t id)
 {
+	struct ipcd_opts o = { NULL, 0, 0 };
 	msgpack_packer	 pk;
 	const char	*task = "double";
+	int		 e;
 
-	b->data.off = b->data.len = 0;
-	msgpack_packer_init(&pk, &b->data, buf_msgpack_write);
+	o.pool = *b->pool ? b->pool : NULL;
+	msgpack_sbuffer_clear(&b->data);
+	msgpack_packer_init(&pk, &b->data, msgpack_sbuffer_write);
 	if (b->size > 0) {
 		task = "echo";
 		msgpack_pack_str_with_body(&pk, b->text, b->size);
@@ -186,55 +196,73 @@ send_job(struct conn *c, struct bench *b, uint64_t id)
 	} else
 		msgpack_pack_uint64(&pk, id);
 	b->sent[id] = b->rate > 0 ? due_ns(b, id) : now_ns();
-	return proto_put_submit(&c->out, IPC_MAX_MESSAGE_MAX, id,
-	    proto_str(task), proto_str(b->pool), buf_head(&b->data),
-	    buf_avail(&b->data), -1);
+	if ((e = ipcd_submit_async(c, task, b->data.data, b->data.size, &o,
+	    answered, (void *)(uintptr_t)id, NULL)) != IPCD_OK) {
+		fprintf(stderr, "ipcctl: bench: %s\n", *ipcd_errstr(c) ?
+		    ipcd_errstr(c) : ipcd_strerror(e));
+		return -1;
+	}
+	return 0;
 }
 
-/* Is m the right result for job m->id? */
+/* Is r the right result for job id? */
 static int
-right_result(const struct bench *b, const struct ipc_msg *m)
+right_result(const struct bench *b, const struct ipcd_reply *r, uint64_t id)
 {
 	msgpack_object	 d;
 
-	if (proto_unpack(m->data, b->zone, &d) == -1)
+	if (ipcd_unpack(r, b->zone, &d) != IPCD_OK)
 		return 0;
 	if (b->size > 0)
 		return d.type == MSGPACK_OBJECT_STR && d.via.str.size == b->size &&
 		    memcmp(d.via.str.ptr, b->text, b->size) == 0;
-	if (is_mixed(b, m->id))
+	if (is_mixed(b, id))
 		return d.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
 		    (int64_t)d.via.u64 == b->mix_data;
 	return d.type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
-	    d.via.u64 == 2 * m->id;
+	    d.via.u64 == 2 * id;
 }
 
 /* Check one reply and record its latency; -1 if it is wrong. */
 static int
-take_reply(struct bench *b, const struct ipc_msg *m, uint64_t done)
+take_reply(struct bench *b, const struct ipcd_reply *r, uint64_t id)
 {
-	uint64_t	 t = now_ns();
+	uint64_t	 t = now_ns(), done = b->done++;
 
-	if (m->type == IPC_T_ERROR) {
-		ctl_print_error(m);
+	if (r->error != IPCD_OK)
 		return -1;
-	}
-	if (m->type != IPC_T_RESULT || !m->has_id || m->id == 0 ||
-	    m->id > b->total || b->sent[m->id] == 0 || !right_result(b, m)) {
+	if (id == 0 || id > b->total || b->sent[id] == 0 ||
+	    !right_result(b, r, id)) {
 		fprintf(stderr, "ipcctl: bench: wrong reply for job %llu\n",
-		    (unsigned long long)m->id);
+		    (unsigned long long)id);
 		return -1;
 	}
-	if (m->id > b->warm && !is_mixed(b, m->id)) {
+	if (id > b->warm && !is_mixed(b, id)) {
 		if (b->lat_lane != NULL)
-			b->lat_lane[b->nlat] = b->who[m->id];
-		b->lat[b->nlat++] = (t - b->sent[m->id]) / 1e3;
+			b->lat_lane[b->nlat] = b->who[id];
+		b->lat[b->nlat++] = (t - b->sent[id]) / 1e3;
 	}
-	b->sent[m->id] = 0;
+	b->sent[id] = 0;
 	if (done + 1 == b->warm || (b->warm == 0 && done == 0))
 		b->t0 = t / 1e9;
 	b->t1 = t / 1e9;
 	return 0;
+}
+
+/* A reply, from the library: the job's number is its argument. */
+static void
+answered(struct ipcd *c, const struct ipcd_reply *r, void *arg)
+{
+	struct lane	*l = ipcd_userdata(c);
+	struct bench	*b = l->b;
+
+	l->out--;
+	if (b->failed)
+		return;
+	if (r->error != IPCD_OK)
+		b->failed = ctl_failed(NULL, r);
+	else if (take_reply(b, r, (uint64_t)(uintptr_t)arg) == -1)
+		b->failed = EXIT_JOB_FAILED;
 }
 
 /* Send lane k as many jobs as its window has room for. */
@@ -242,35 +270,65 @@ static int
 fill_lane(struct bench *b, unsigned k, uint64_t *next)
 {
 	struct lane	*l = &b->lanes[k];
+	int		 e;
 
 	while (*next <= b->total && l->out < l->window) {
 		b->who[*next] = (uint16_t)k;
-		if (send_job(&l->conn, b, (*next)++) == -1)
+		if (send_job(l->c, b, (*next)++) == -1)
 			return -1;
 		l->out++;
 	}
-	if (conn_flush(&l->conn) == -1) {
-		perror("ipcctl: write");
+	if ((e = ipcd_flush(l->c)) != IPCD_OK) {
+		fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
 		return -1;
 	}
 	return 0;
 }
 
-/* Every reply lane k has for us, then its window filled again. */
-static int
-serve_lane(struct bench *b, unsigned k, uint64_t *next, uint64_t *done)
+static short
+poll_events(const struct ipcd *c)
 {
-	struct ipc_msg	 m;
+	int	 ev = ipcd_events(c);
+
+	return ((ev & IPCD_WANT_READ) ? POLLIN : 0) |
+	    ((ev & IPCD_WANT_WRITE) ? POLLOUT : 0);
+}
+
+static int
+lib_events(short revents)
+{
+	return ((revents & (POLLIN | POLLHUP | POLLERR)) ? IPCD_WANT_READ : 0) |
+	    ((revents & (POLLOUT | POLLERR)) ? IPCD_WANT_WRITE : 0);
+}
+
+/* Whatever lane k's connection is ready for, then its window filled. */
+static int
+serve_lane(struct bench *b, unsigned k, short revents, uint64_t *next)
+{
 	struct lane	*l = &b->lanes[k];
 
-	do {
-		if (conn_recv(&l->conn, &m) == -1)
-			return EXIT_CONN;
-		if (take_reply(b, &m, (*done)++) == -1)
-			return EXIT_JOB_FAILED;
-		l->out--;
-	} while (*done < b->total && conn_buffered(&l->conn));
+	if (ipcd_handle(l->c, lib_events(revents)) != IPCD_OK) {
+		if (!b->failed)
+			fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
+		return b->failed ? b->failed : EXIT_CONN;
+	}
+	if (b->failed)
+		return b->failed;
 	return fill_lane(b, k, next) == -1 ? EXIT_CONN : 0;
+}
+
+/* The nearest of the lanes' deadlines, in ms; -1: none. */
+static int
+next_timeout(const struct bench *b)
+{
+	unsigned	 k;
+	int		 ms = -1, t;
+
+	for (k = 0; k < b->nconn; k++)
+		if ((t = ipcd_next_timeout(b->lanes[k].c)) >= 0 &&
+		    (ms < 0 || t < ms))
+			ms = t;
+	return ms;
 }
 
 /* Closed loop over the lanes: each keeps its window of jobs outstanding. */
@@ -278,82 +336,79 @@ static int
 run(struct ctl *ctl, struct bench *b)
 {
 	struct pollfd	*pfd;
-	uint64_t	 next = 1, done = 0;
+	uint64_t	 next = 1;
 	unsigned	 k;
 	int		 n, r = 0;
 
+	(void)ctl;
 	if ((pfd = calloc(b->nconn, sizeof(*pfd))) == NULL)
 		return EXIT_USAGE;
 	for (k = 0; k < b->nconn; k++) {
-		pfd[k].fd = b->lanes[k].conn.fd;
-		pfd[k].events = POLLIN;
+		pfd[k].fd = ipcd_fd(b->lanes[k].c);
 		if (fill_lane(b, k, &next) == -1)
 			r = EXIT_CONN;
 	}
-	while (r == 0 && done < b->total) {
-		if (b->nconn > 1 && (n = poll(pfd, b->nconn, ctl->timeout > 0 ?
-		    (int)(ctl->timeout * 1000) : -1)) <= 0) {
-			if (n == -1 && errno == EINTR)
+	while (r == 0 && b->done < b->total) {
+		for (k = 0; k < b->nconn; k++)
+			pfd[k].events = poll_events(b->lanes[k].c);
+		if ((n = poll(pfd, b->nconn, next_timeout(b))) == -1) {
+			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "ipcctl: bench: %s\n", n == 0 ?
-			    "timed out waiting for ipcd" : strerror(errno));
+			perror("ipcctl: bench: poll");
 			r = EXIT_CONN;
 		}
-		for (k = 0; r == 0 && k < b->nconn && done < b->total; k++)
-			if (b->nconn == 1 || (pfd[k].revents & (POLLIN | POLLHUP)))
-				r = serve_lane(b, k, &next, &done);
+		for (k = 0; r == 0 && k < b->nconn && b->done < b->total; k++)
+			if (n == 0 || pfd[k].revents != 0)
+				r = serve_lane(b, k, pfd[k].revents, &next);
 	}
 	free(pfd);
 	return r;
 }
 
-/* Read every reply that has come, waiting at most wait_ns for the first. */
+/* Take every reply that has come, waiting at most wait_ns for the first. */
 static int
-take_replies(struct ctl *ctl, struct bench *b, uint64_t *done, uint64_t wait_ns)
+take_replies(struct ctl *ctl, struct bench *b, uint64_t wait_ns)
 {
-	struct pollfd	 pfd = { ctl->conn.fd, POLLIN, 0 };
+	struct pollfd	 pfd = { ipcd_fd(ctl->c), POLLIN, 0 };
 	struct timespec	 ts = { (time_t)(wait_ns / 1000000000ULL),
 			    (long)(wait_ns % 1000000000ULL) };
-	struct ipc_msg	 m;
 	int		 r;
 
-	if (!conn_buffered(&ctl->conn)) {
-		if ((r = ppoll(&pfd, 1, &ts, NULL)) == -1 && errno != EINTR) {
-			perror("ipcctl: poll");
-			return EXIT_CONN;
-		}
-		if (r <= 0)
-			return 0;
+	if ((r = ppoll(&pfd, 1, &ts, NULL)) == -1 && errno != EINTR) {
+		perror("ipcctl: poll");
+		return EXIT_CONN;
 	}
-	do {
-		if (conn_recv(&ctl->conn, &m) == -1)
-			return EXIT_CONN;
-		if (take_reply(b, &m, (*done)++) == -1)
-			return EXIT_JOB_FAILED;
-	} while (*done < b->total && conn_buffered(&ctl->conn));
-	return 0;
+	if (ipcd_handle(ctl->c, r > 0 ? lib_events(pfd.revents) : 0) !=
+	    IPCD_OK) {
+		if (!b->failed)
+			fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(ctl->c));
+		return b->failed ? b->failed : EXIT_CONN;
+	}
+	return b->failed;
 }
 
 /* Open loop: each job sent at its time, whatever the replies do. */
 static int
 run_open(struct ctl *ctl, struct bench *b)
 {
-	uint64_t	 next = 1, done = 0, now;
+	uint64_t	 next = 1, now;
 	int		 r;
 
 	b->start_ns = now_ns();
-	while (done < b->total) {
+	while (b->done < b->total) {
 		now = now_ns();
 		while (next <= b->total && due_ns(b, next) <= now &&
-		    next - 1 - done < b->window)
-			if (send_job(&ctl->conn, b, next++) == -1)
+		    next - 1 - b->done < b->window) {
+			if (send_job(ctl->c, b, next++) == -1)
 				return EXIT_CONN;
-		if (conn_flush(&ctl->conn) == -1) {
-			perror("ipcctl: write");
+			b->lanes[0].out++;
+		}
+		if (ipcd_flush(ctl->c) != IPCD_OK) {
+			fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(ctl->c));
 			return EXIT_CONN;
 		}
 		now = now_ns();
-		if ((r = take_replies(ctl, b, &done, next <= b->total &&
+		if ((r = take_replies(ctl, b, next <= b->total &&
 		    due_ns(b, next) > now ? due_ns(b, next) - now :
 		    next <= b->total ? 0 : 1000000000ULL)) != 0)
 			return r;
@@ -578,7 +633,7 @@ bench_args(struct ctl *ctl, struct bench *b, int argc, char **argv)
 		else if (ch == 'p')
 			b->pool = optarg;
 		else if (ch == 's')
-			bad |= parse_count(optarg, 1, IPC_MAX_MESSAGE_MAX / 2,
+			bad |= parse_count(optarg, 1, IPCCTL_MAX_MESSAGE / 2,
 			    &b->size);
 		else if (ch == 'k')
 			bad |= parse_count(optarg, 0, BENCH_MAX_JOBS, &b->warm);
@@ -613,17 +668,18 @@ open_lanes(struct ctl *ctl, struct bench *b)
 		fprintf(stderr, "ipcctl: bench: out of memory\n");
 		return EXIT_USAGE;
 	}
-	for (k = 0; k < b->nconn; k++)
-		b->lanes[k].conn.fd = -1;
 	for (k = 0; k < b->nconn; k++) {
-		b->lanes[k].window = b->window / b->nconn +
-		    (k < b->window % b->nconn);
-		if (conn_open(&b->lanes[k].conn, ctl->socket, ctl->wait,
-		    ctl->timeout) == -1) {
-			fprintf(stderr, "ipcctl: cannot connect to %s: %s\n",
-			    ctl->socket, strerror(errno));
-			return EXIT_CONN;
-		}
+		struct lane	*l = &b->lanes[k];
+		int		 r;
+
+		l->b = b;
+		l->k = k;
+		l->window = b->window / b->nconn + (k < b->window % b->nconn);
+		if (b->rate > 0 && k == 0)
+			l->c = ctl->c;	/* open loop: ctl's connection */
+		else if ((r = ctl_open(ctl, &l->c)) != 0)
+			return r;
+		ipcd_set_userdata(l->c, l);
 	}
 	return 0;
 }
@@ -634,7 +690,8 @@ close_lanes(struct bench *b)
 	unsigned	 k;
 
 	for (k = 0; b->lanes != NULL && k < b->nconn; k++)
-		conn_close(&b->lanes[k].conn);
+		if (b->lanes[k].c != NULL && !(b->rate > 0 && k == 0))
+			ipcd_free(b->lanes[k].c);
 	free(b->lanes);
 	free(b->who);
 	free(b->lat_lane);
@@ -651,7 +708,8 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 	memset(&b, 0, sizeof(b));
 	if (bench_args(ctl, &b, argc, argv) == -1)
 		return bench_usage();
-	b.zone = &ctl->conn.zone;
+	b.zone = &ctl->zone;
+	msgpack_sbuffer_init(&b.data);
 	b.sent = calloc(b.total + 1, sizeof(*b.sent));
 	b.lat = calloc(b.n, sizeof(*b.lat));
 	if (b.sent == NULL || b.lat == NULL) {
@@ -659,10 +717,9 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 		r = EXIT_USAGE;
 		goto done;
 	}
-	if ((r = ctl_connect(ctl)) != 0 ||
-	    (b.rate == 0 && (r = open_lanes(ctl, &b)) != 0))
+	if ((r = ctl_connect(ctl)) != 0 || (r = open_lanes(ctl, &b)) != 0)
 		goto done;
-	if (measure_rss(ctl, b.total + 1, &r0) == -1) {
+	if (measure_rss(ctl, &r0) == -1) {
 		r = EXIT_CONN;
 		goto done;
 	}
@@ -670,7 +727,7 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 	if ((r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0)
 		goto done;
 	proc_usage(r0.master_pid, &u1);
-	if (measure_rss(ctl, b.total + 2, &r1) == -1) {
+	if (measure_rss(ctl, &r1) == -1) {
 		r = EXIT_CONN;
 		goto done;
 	}
@@ -688,6 +745,6 @@ done:
 	free(b.sent);
 	free(b.lat);
 	free(b.text);
-	buf_free(&b.data);
+	msgpack_sbuffer_destroy(&b.data);
 	return r;
 }

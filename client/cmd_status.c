@@ -8,15 +8,6 @@
 
 #include "ipcctl.h"
 
-#define REQ_ID	1
-
-int
-ctl_print_error(const struct ipc_msg *m)
-{
-	fprintf(stderr, "ipcctl: %.*s: %.*s\n", (int)m->code.len, m->code.p,
-	    (int)m->message.len, m->message.p);
-	return EXIT_JOB_FAILED;
-}
 
 static void
 print_uptime(uint64_t ms)
@@ -47,9 +38,9 @@ short_age(uint64_t ms, char *buf, size_t len)
 }
 
 static void
-print_workers(const struct ipc_status *st)
+print_workers(const struct ipcd_status *st)
 {
-	const struct ipc_worker_status *w;
+	const struct ipcd_worker_status *w;
 	char		 age[32], busy[32];
 	uint32_t	 i, slot;
 
@@ -58,17 +49,16 @@ print_workers(const struct ipc_status *st)
 	    "RESTARTS", "RSS", "AGE");
 	for (i = 0, slot = 0; i < st->nworkers; i++, slot++) {
 		w = &st->workers[i];
-		if (i > 0 && (w->pool.len != w[-1].pool.len ||
-		    memcmp(w->pool.p, w[-1].pool.p, w->pool.len) != 0))
+		if (i > 0 && strcmp(w->pool, w[-1].pool) != 0)
 			slot = 0;	/* slots count from 0 in each pool */
 		if (w->jobs > 0)
 			snprintf(busy, sizeof(busy), "%llums",
 			    (unsigned long long)w->busy_ms);
 		else
 			snprintf(busy, sizeof(busy), "-");
-		printf("%-12.*s %6u %8llu  %-9.*s %6llu %6llu %8s %12llu %8llu "
-		    "%8lluK %6s\n", (int)w->pool.len, w->pool.p, slot,
-		    (unsigned long long)w->pid, (int)w->state.len, w->state.p,
+		printf("%-12s %6u %8llu  %-9s %6llu %6llu %8s %12llu %8llu "
+		    "%8lluK %6s\n", w->pool, slot,
+		    (unsigned long long)w->pid, w->state,
 		    (unsigned long long)w->jobs, (unsigned long long)w->window,
 		    busy, (unsigned long long)w->done,
 		    (unsigned long long)w->restarts,
@@ -79,18 +69,16 @@ print_workers(const struct ipc_status *st)
 
 /* One line per pool: what it runs, its size, queue and counters. */
 static void
-print_pools(const struct ipc_status *st)
+print_pools(const struct ipcd_status *st)
 {
-	const struct ipc_pool_status *p;
+	const struct ipcd_pool_status *p;
 	uint32_t	 i;
 
 	for (i = 0; i < st->npools; i++) {
 		p = &st->pools[i];
-		printf("pool %.*s (%.*s%s%.*s): %llu workers (%llu ready), "
+		printf("pool %s (%s%s%s): %llu workers (%llu ready), "
 		    "queue %llu of %llu; %llu done, %llu failed%s\n",
-		    (int)p->name.len, p->name.p, (int)p->protocol.len,
-		    p->protocol.p, p->command.len ? ": " : "",
-		    (int)p->command.len, p->command.p,
+		    p->name, p->protocol, *p->command ? ": " : "", p->command,
 		    (unsigned long long)p->size, (unsigned long long)p->ready,
 		    (unsigned long long)p->queue,
 		    (unsigned long long)p->queue_limit,
@@ -102,16 +90,15 @@ print_pools(const struct ipc_status *st)
 }
 
 static void
-print_status(const struct ipc_status *st)
+print_status(const struct ipcd_status *st)
 {
 	uint32_t i, ready = 0;
 
 	for (i = 0; i < st->nworkers; i++)
-		if (st->workers[i].state.len == 5 &&
-		    memcmp(st->workers[i].state.p, "ready", 5) == 0)
+		if (strcmp(st->workers[i].state, "ready") == 0)
 			ready++;
-	printf("ipcd %.*s, pid %llu, up ", (int)st->version.len,
-	    st->version.p, (unsigned long long)st->pid);
+	printf("ipcd %s, pid %llu, up ", st->version,
+	    (unsigned long long)st->pid);
 	print_uptime(st->uptime_ms);
 	if (st->degraded)
 		printf("\nDEGRADED: workers keep dying; restarts are backing "
@@ -131,12 +118,12 @@ print_status(const struct ipc_status *st)
 
 /* The reply as JSON, without the envelope keys. */
 static int
-print_status_json(const struct ipc_msg *m, msgpack_zone *z)
+print_status_json(const struct ipcd_reply *r, msgpack_zone *z)
 {
 	msgpack_object	 body;
 	json_t		*j;
 
-	if (proto_unpack(m->body, z, &body) == -1 ||
+	if (ipcd_unpack(r, z, &body) != IPCD_OK ||
 	    (j = jsonmp_from(&body)) == NULL)
 		return -1;
 	json_object_del(j, "v");
@@ -155,9 +142,9 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ipc_status st;
-	struct ipc_msg	 m;
-	const char	*pool = "";
+	const struct ipcd_status *st;
+	struct ipcd_reply m;
+	const char	*pool = NULL;
 	int		 ch, r;
 
 	while ((ch = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
@@ -174,17 +161,15 @@ cmd_status(struct ctl *ctl, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((r = ctl_connect(ctl)) != 0 ||
-	    (r = ctl_call_pool(ctl, IPC_T_STATUS, REQ_ID, pool, &m)) != 0)
+	    (r = ctl_command(ctl, IPCD_STATUS, pool, 0, &m)) != 0)
 		return r;
-	if (m.type == IPC_T_ERROR)
-		return ctl_print_error(&m);
-	if (proto_get_status(&m, &ctl->conn.zone, &st) == -1 ||
-	    (ctl->json && print_status_json(&m, &ctl->conn.zone) == -1)) {
+	if ((st = ipcd_status_decode(&m, &ctl->zone)) == NULL ||
+	    (ctl->json && print_status_json(&m, &ctl->zone) == -1)) {
 		fprintf(stderr, "ipcctl: malformed status reply\n");
 		return EXIT_CONN;
 	}
 	if (!ctl->json)
-		print_status(&st);
+		print_status(st);
 	return 0;
 }
 
@@ -192,7 +177,7 @@ int
 cmd_ping(struct ctl *ctl, int argc, char **argv)
 {
 	struct timespec	 t0, t1;
-	struct ipc_msg	 m;
+	struct ipcd_reply m;
 	int		 r;
 
 	(void)argv;
@@ -203,11 +188,9 @@ cmd_ping(struct ctl *ctl, int argc, char **argv)
 	if ((r = ctl_connect(ctl)) != 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if ((r = ctl_call(ctl, IPC_T_PING, REQ_ID, &m)) != 0)
+	if ((r = ctl_command(ctl, IPCD_PING, NULL, 0, &m)) != 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (m.type == IPC_T_ERROR)
-		return ctl_print_error(&m);
 	printf("pong from %s in %.3f ms\n", ctl->socket,
 	    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return 0;

@@ -10,20 +10,21 @@
 #include "duration.h"
 #include "ipcctl.h"
 
-#define SUBMIT_ID	1
-
+/* All of fp, at most the protocol's largest message. */
 static int
-read_all(FILE *fp, struct buf *b)
+read_all(FILE *fp, msgpack_sbuffer *b)
 {
+	char	 chunk[65536];
 	size_t	 n;
 
 	do {
-		if (buf_reserve(b, 65536) == -1)
-			return -1;
-		n = fread(b->data + b->len, 1, b->cap - b->len, fp);
-		b->len += n;
-		if (buf_avail(b) > IPC_MAX_MESSAGE_MAX) {
+		n = fread(chunk, 1, sizeof(chunk), fp);
+		if (b->size + n > IPCCTL_MAX_MESSAGE) {
 			errno = EFBIG;
+			return -1;
+		}
+		if (n > 0 && msgpack_sbuffer_write(b, chunk, n) != 0) {
+			errno = ENOMEM;
 			return -1;
 		}
 	} while (n > 0);
@@ -33,7 +34,7 @@ read_all(FILE *fp, struct buf *b)
 static int
 data_from_file(const char *path, msgpack_packer *pk)
 {
-	struct buf	 b = { NULL, 0, 0, 0 };
+	msgpack_sbuffer	 b;
 	FILE		*fp;
 	int		 r;
 
@@ -41,33 +42,36 @@ data_from_file(const char *path, msgpack_packer *pk)
 		fprintf(stderr, "ipcctl: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
+	msgpack_sbuffer_init(&b);
 	if ((r = read_all(fp, &b)) == -1)
 		fprintf(stderr, "ipcctl: %s: %s\n", path, strerror(errno));
 	else {
-		msgpack_pack_bin(pk, buf_avail(&b));
-		msgpack_pack_bin_body(pk, buf_head(&b), buf_avail(&b));
+		msgpack_pack_bin(pk, b.size);
+		msgpack_pack_bin_body(pk, b.data, b.size);
 	}
 	fclose(fp);
-	buf_free(&b);
+	msgpack_sbuffer_destroy(&b);
 	return r;
 }
 
 static int
 data_from_json(const char *text, msgpack_packer *pk)
 {
-	struct buf	 in = { NULL, 0, 0, 0 };
+	msgpack_sbuffer	 in;
 	json_error_t	 err;
 	json_t		*j;
 	int		 r;
 
 	if (strcmp(text, "-") == 0) {
+		msgpack_sbuffer_init(&in);
 		if (read_all(stdin, &in) == -1) {
 			fprintf(stderr, "ipcctl: stdin: %s\n", strerror(errno));
+			msgpack_sbuffer_destroy(&in);
 			return -1;
 		}
-		j = json_loadb((const char *)buf_head(&in), buf_avail(&in),
+		j = json_loadb(in.data ? in.data : "", in.size,
 		    JSON_DECODE_ANY, &err);
-		buf_free(&in);
+		msgpack_sbuffer_destroy(&in);
 	} else
 		j = json_loads(text, JSON_DECODE_ANY, &err);
 	if (j == NULL) {
@@ -91,18 +95,11 @@ submit_usage(void)
 }
 
 static int
-submit_reply(const struct ipc_msg *m, msgpack_zone *z)
+submit_reply(const struct ipcd_reply *m, msgpack_zone *z)
 {
 	msgpack_object	 data;
 
-	if (m->type == IPC_T_ERROR)
-		return ctl_print_error(m);
-	if (m->type != IPC_T_RESULT) {
-		fprintf(stderr, "ipcctl: unexpected %s reply\n",
-		    proto_type_name(m->type));
-		return EXIT_CONN;
-	}
-	if (proto_unpack(m->data, z, &data) == -1 ||
+	if (ipcd_unpack(m, z, &data) != IPCD_OK ||
 	    jsonmp_print(stdout, &data) == -1) {
 		fprintf(stderr, "ipcctl: cannot print the result as JSON\n");
 		return EXIT_CONN;
@@ -173,57 +170,54 @@ submit_args(int argc, char **argv, struct submit_args *a)
 	return a->npos == 0 || (a->file != NULL && a->npos == 2) ? -1 : 0;
 }
 
-/* --timeout TIME as milliseconds for the SUBMIT; -1 when not given. */
+/* --timeout TIME as the job's timeout; 0 when not given. */
 static int
-submit_timeout(const char *text, int64_t *ms)
+submit_timeout(const char *text, uint32_t *ms)
 {
 	uint64_t	 v;
 
-	*ms = -1;
+	*ms = 0;
 	if (text == NULL)
 		return 0;
-	if (duration_parse(text, &v) == -1 || v > UINT32_MAX) {
+	if (duration_parse(text, &v) == -1 || v >= UINT32_MAX) {
 		fprintf(stderr, "ipcctl: --timeout: '%s' is not a time "
 		    "(seconds, or a number with ms, s, min or h; at most "
 		    "49 days)\n", text);
 		return -1;
 	}
-	*ms = (int64_t)v;
+	*ms = v == 0 ? IPCD_NO_TIMEOUT : (uint32_t)v;
 	return 0;
 }
 
 int
 cmd_submit(struct ctl *ctl, int argc, char **argv)
 {
-	struct buf	 data = { NULL, 0, 0, 0 };
+	struct ipcd_opts o = { NULL, 0, 0 };
+	msgpack_sbuffer	 data;
 	msgpack_packer	 pk;
-	struct ipc_msg	 m;
+	struct ipcd_reply m;
 	struct submit_args a;
-	int64_t		 timeout;
 	int		 r;
 
 	if (submit_args(argc, argv, &a) == -1)
 		return submit_usage();
-	if (submit_timeout(a.timeout, &timeout) == -1)
+	if (submit_timeout(a.timeout, &o.timeout_ms) == -1)
 		return EXIT_USAGE;
-	msgpack_packer_init(&pk, &data, buf_msgpack_write);
+	o.pool = a.pool;
+	msgpack_sbuffer_init(&data);
+	msgpack_packer_init(&pk, &data, msgpack_sbuffer_write);
 	if ((a.file != NULL && data_from_file(a.file, &pk) == -1) ||
 	    (a.npos == 2 && data_from_json(a.pos[1], &pk) == -1)) {
-		buf_free(&data);
+		msgpack_sbuffer_destroy(&data);
 		return EXIT_USAGE;
 	}
-	if ((r = ctl_connect(ctl)) != 0)
-		goto done;
-	if (proto_put_submit(&ctl->conn.out, IPC_MAX_MESSAGE_MAX, SUBMIT_ID,
-	    proto_str(a.pos[0]), proto_str(a.pool ? a.pool : ""),
-	    buf_head(&data), buf_avail(&data), timeout) == -1) {
-		fprintf(stderr, "ipcctl: the job does not fit in a message\n");
-		r = EXIT_USAGE;
-		goto done;
+	if ((r = ctl_connect(ctl)) == 0) {
+		if (ipcd_submit(ctl->c, a.pos[0], data.data, data.size, &o,
+		    &m) != IPCD_OK)
+			r = ctl_failed(ctl, &m);
+		else
+			r = submit_reply(&m, &ctl->zone);
 	}
-	if ((r = ctl_wait(ctl, SUBMIT_ID, &m)) == 0)
-		r = submit_reply(&m, &ctl->conn.zone);
-done:
-	buf_free(&data);
+	msgpack_sbuffer_destroy(&data);
 	return r;
 }

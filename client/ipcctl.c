@@ -1,5 +1,5 @@
 /*
- * ipcctl: talk to ipcd over its control socket.
+ * ipcctl: talk to ipcd over its control socket, through libipcd.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -36,7 +36,7 @@ usage(FILE *fp, int status)
 	    "else %s)\n"
 	    "  -W, --wait SECONDS    wait this long for ipcd to accept\n"
 	    "  -t, --timeout SECONDS give up on a reply after this long\n"
-	    "commands:\n", DEFAULT_SOCKET);
+	    "commands:\n", IPCD_SOCK_PATH);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  ipcctl %s\n", commands[i].usage);
 	fprintf(fp, "exit status: 0 ok, 1 the job or command failed "
@@ -96,6 +96,70 @@ global_args(struct ctl *ctl, int argc, char **argv)
 	return optind;
 }
 
+/*
+ * A connection as the global options say, in *cp: 0, or the exit status
+ * with the error said (1 if the daemon refused it, 3 if it cannot be had).
+ */
+int
+ctl_open(struct ctl *ctl, struct ipcd **cp)
+{
+	struct ipcd	*c;
+	int		 e;
+
+	*cp = NULL;
+	c = ipcd_connect_wait(ctl->socket, (int)(ctl->wait * 1000));
+	if (c == NULL) {
+		fprintf(stderr, "ipcctl: out of memory\n");
+		return EXIT_CONN;
+	}
+	if ((e = ipcd_error(c)) != IPCD_OK) {
+		fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(c));
+		ipcd_free(c);
+		return e < IPCD_E_CONNECT ? EXIT_JOB_FAILED : EXIT_CONN;
+	}
+	ipcd_set_timeout(c, (int)(ctl->timeout * 1000));
+	*cp = c;
+	return 0;
+}
+
+int
+ctl_connect(struct ctl *ctl)
+{
+	return ctl_open(ctl, &ctl->c);
+}
+
+/*
+ * Say why a request failed: the daemon's answer (exit 1), or the
+ * connection's end (exit 3).
+ */
+int
+ctl_failed(struct ctl *ctl, const struct ipcd_reply *r)
+{
+	(void)ctl;
+	if (r->error >= IPCD_E_CONNECT && r->error != IPCD_E_INVALID) {
+		fprintf(stderr, "ipcctl: %s\n", r->message);
+		return EXIT_CONN;
+	}
+	if (r->error == IPCD_E_TIMEOUT && strncmp(r->message, "no answer",
+	    9) == 0) {
+		fprintf(stderr, "ipcctl: timed out waiting for ipcd (%s)\n",
+		    r->message);
+		return EXIT_CONN;
+	}
+	fprintf(stderr, "ipcctl: %s: %s\n", r->code, r->message);
+	return r->error == IPCD_E_INVALID ? EXIT_USAGE : EXIT_JOB_FAILED;
+}
+
+/* A command and its reply: 0, or the exit status with the error said. */
+int
+ctl_command(struct ctl *ctl, enum ipcd_command cmd, const char *pool,
+    uint32_t count, struct ipcd_reply *r)
+{
+	if (ipcd_command(ctl->c, cmd, pool, count, r) != IPCD_OK)
+		return ctl_failed(ctl, r);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -105,9 +169,11 @@ main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.conn.fd = -1;
-	if ((ctl.socket = getenv("IPCD_SOCKET")) == NULL || !*ctl.socket)
-		ctl.socket = DEFAULT_SOCKET;
+	if (!msgpack_zone_init(&ctl.zone, 8192)) {
+		fprintf(stderr, "ipcctl: out of memory\n");
+		return EXIT_CONN;
+	}
+	ctl.socket = ipcd_socket_path(NULL);
 	first = global_args(&ctl, argc, argv);
 	argc -= first;
 	argv += first;
@@ -122,6 +188,7 @@ main(int argc, char **argv)
 	}
 	optind = 0;	/* restart getopt for the command's own options */
 	r = commands[i].fn(&ctl, argc, argv);
-	conn_close(&ctl.conn);
+	ipcd_free(ctl.c);
+	msgpack_zone_destroy(&ctl.zone);
 	return r;
 }

@@ -1,50 +1,40 @@
 /*
- * ipcctl: the command-line client of ipcd's control socket.
+ * ipcctl: the command-line client of ipcd's control socket, built on
+ * libipcd.
  */
 #ifndef IPCCTL_H
 #define IPCCTL_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 #include <msgpack.h>
 
-#include "buf.h"
-#include "proto.h"
+#include "ipcd.h"
 
 /* Exit codes. */
 #define EXIT_JOB_FAILED	1	/* the daemon answered with an ERROR */
 #define EXIT_USAGE	2	/* bad command line or input */
 #define EXIT_CONN	3	/* cannot connect, or the connection failed */
 
-#define DEFAULT_SOCKET	IPCD_SOCK_PATH
-
-struct conn {
-	int		 fd;
-	struct buf	 in;
-	struct buf	 out;
-	size_t		 taken;		/* bytes of the last frame returned */
-	msgpack_zone	 zone;
-	int		 zone_ok;
-};
+#define IPCCTL_MAX_MESSAGE	(64 * 1024 * 1024)	/* the protocol's */
+#define IPCCTL_WORKERS_MAX	1024			/* SCALE's count */
 
 struct ctl {
 	const char	*socket;
 	double		 wait;		/* seconds to wait for the socket */
 	double		 timeout;	/* seconds to wait for a reply */
 	int		 json;
-	struct conn	 conn;
+	struct ipcd	*c;
+	msgpack_zone	 zone;		/* for decoded replies */
 };
 
-/* conn.c */
-int	 conn_open(struct conn *, const char *, double, double);
-int	 conn_flush(struct conn *);
-int	 conn_recv(struct conn *, struct ipc_msg *);
-int	 conn_buffered(struct conn *);
-void	 conn_close(struct conn *);
+/* ipcctl.c */
 int	 ctl_connect(struct ctl *);
-int	 ctl_call(struct ctl *, enum ipc_type, uint64_t, struct ipc_msg *);
-int	 ctl_call_pool(struct ctl *, enum ipc_type, uint64_t, const char *,
-	    struct ipc_msg *);
-int	 ctl_wait(struct ctl *, uint64_t, struct ipc_msg *);
+int	 ctl_open(struct ctl *, struct ipcd **);
+int	 ctl_failed(struct ctl *, const struct ipcd_reply *);
+int	 ctl_command(struct ctl *, enum ipcd_command, const char *, uint32_t,
+	    struct ipcd_reply *);
 
 /* jsonmp.c */
 int	 jsonmp_pack(const json_t *, msgpack_packer *);
@@ -59,6 +49,5 @@ int	 cmd_bench(struct ctl *, int, char **);
 int	 cmd_reload(struct ctl *, int, char **);
 int	 cmd_scale(struct ctl *, int, char **);
 int	 cmd_shutdown(struct ctl *, int, char **);
-int	 ctl_print_error(const struct ipc_msg *);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "frame.h"
 #include "ipcctl.h"
+#include "proto.h"
 
 static int
 hexval(int c)
