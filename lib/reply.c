@@ -15,7 +15,8 @@ copy_str(char *dst, size_t size, struct ipc_str s)
 {
 	size_t	 n = s.len < size - 1 ? s.len : size - 1;
 
-	memcpy(dst, s.p, n);
+	if (n > 0)
+		memcpy(dst, s.p, n);
 	dst[n] = '\0';
 }
 

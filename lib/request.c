@@ -10,6 +10,9 @@
 #include "frame.h"
 #include "lib.h"
 
+static int	 refuse(struct ipcd *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
 /* A request refused before it was sent: code, and why in c->message. */
 static int
 refuse(struct ipcd *c, int code, const char *fmt, ...)

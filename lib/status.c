@@ -13,7 +13,8 @@ zstr(msgpack_zone *z, struct ipc_str s)
 
 	if ((p = msgpack_zone_malloc(z, s.len + 1)) == NULL)
 		return NULL;
-	memcpy(p, s.p, s.len);
+	if (s.len > 0)
+		memcpy(p, s.p, s.len);
 	p[s.len] = '\0';
 	return p;
 }
