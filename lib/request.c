@@ -9,6 +9,7 @@
 
 #include "frame.h"
 #include "lib.h"
+#include "mpscan.h"
 
 static int	 refuse(struct ipcd *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -48,6 +49,24 @@ check_name(const char *s, size_t max)
 	size_t	 n;
 
 	return s == NULL || ((n = strlen(s)) > 0 && n <= max) ? 0 : -1;
+}
+
+/*
+ * The daemon reads no id from a frame whose data is not one well-formed
+ * value (PROTOCOL.md 5.3), so its error could not be matched to the job.
+ */
+static int
+check_data(struct ipcd *c, const void *data, size_t len)
+{
+	enum mp_status	 st;
+	size_t		 used;
+
+	if ((st = mpscan_value(data, len, MP_DEPTH_MAX - 1, &used)) != MP_OK)
+		return refuse(c, IPCD_E_INVALID, "data: %s", mpscan_text(st));
+	if (used != len)
+		return refuse(c, IPCD_E_INVALID, "data: %zu bytes after its "
+		    "MessagePack value", len - used);
+	return IPCD_OK;
 }
 
 /* A new request's entry, waited for wait_ms, else as c says (0: ever). */
@@ -117,6 +136,8 @@ request(struct ipcd *c, enum ipc_type t, const char *task, const void *data,
 		return refuse(c, IPCD_E_TOO_LARGE, "data of %zu bytes is "
 		    "above ipcd's max_message of %u bytes", len,
 		    c->max_message);
+	if (len > 0 && check_data(c, data, len) != IPCD_OK)
+		return IPCD_E_INVALID;
 	if ((j = new_job(c, t, wait_ms, cb, arg)) == NULL)
 		return refuse(c, IPCD_E_NOMEM, "out of memory");
 	if ((r = encode(c, j, t, task, data, len, pool, count,

@@ -666,6 +666,33 @@ bad_arguments(void **state)
 	assert_int_equal(fake_stop(f), 0);
 }
 
+/* Data that the daemon could not tie to its job is refused here. */
+static void
+bad_data_refused(void **state)
+{
+	static const uint8_t two[] = { 0x01, 0x02 }, cut[] = { 0x92, 0x01 };
+	struct fake	*f = fake_start(s_double, 0);
+	struct ipcd	*c = ipcd_connect(f->path);
+	struct ipcd_reply r;
+	uint8_t		 deep[40];
+
+	(void)state;
+	assert_int_equal(ipcd_submit(c, "echo", two, 2, NULL, &r),
+	    IPCD_E_INVALID);
+	assert_non_null(strstr(r.message, "after its MessagePack value"));
+	assert_int_equal(ipcd_submit(c, "echo", cut, 2, NULL, &r),
+	    IPCD_E_INVALID);
+	memset(deep, 0x91, sizeof(deep));	/* arrays of one array ... */
+	deep[32] = 0x01;			/* 32 deep: one too many */
+	assert_int_equal(ipcd_submit(c, "echo", deep, 33, NULL, &r),
+	    IPCD_E_INVALID);
+	deep[31] = 0x01;			/* 31 deep: fine */
+	assert_int_equal(ipcd_submit(c, "echo", deep, 32, NULL, &r), IPCD_OK);
+	assert_int_equal(ipcd_error(c), IPCD_OK);
+	ipcd_free(c);
+	assert_int_equal(fake_stop(f), 0);
+}
+
 static void
 no_daemon(void **state)
 {
@@ -723,6 +750,7 @@ main(void)
 		cmocka_unit_test_setup(error_codes, setup),
 		cmocka_unit_test_setup(free_fails_pending, setup),
 		cmocka_unit_test_setup(bad_arguments, setup),
+		cmocka_unit_test_setup(bad_data_refused, setup),
 		cmocka_unit_test_setup(no_daemon, setup),
 		cmocka_unit_test_setup(socket_lookup, setup),
 		cmocka_unit_test_setup(names, setup),
