@@ -331,6 +331,29 @@ next_timeout(const struct bench *b)
 	return ms;
 }
 
+/* Closed loop on one connection: the library waits for the replies. */
+static int
+run_one(struct bench *b)
+{
+	struct lane	*l = &b->lanes[0];
+	uint64_t	 next = 1;
+
+	if (fill_lane(b, 0, &next) == -1)
+		return EXIT_CONN;
+	while (b->done < b->total) {
+		if (ipcd_wait(l->c, -1) != IPCD_OK) {
+			if (!b->failed)
+				fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
+			return b->failed ? b->failed : EXIT_CONN;
+		}
+		if (b->failed)
+			return b->failed;
+		if (fill_lane(b, 0, &next) == -1)
+			return EXIT_CONN;
+	}
+	return 0;
+}
+
 /* Closed loop over the lanes: each keeps its window of jobs outstanding. */
 static int
 run(struct ctl *ctl, struct bench *b)
@@ -341,6 +364,8 @@ run(struct ctl *ctl, struct bench *b)
 	int		 n, r = 0;
 
 	(void)ctl;
+	if (b->nconn == 1)
+		return run_one(b);
 	if ((pfd = calloc(b->nconn, sizeof(*pfd))) == NULL)
 		return EXIT_USAGE;
 	for (k = 0; k < b->nconn; k++) {

@@ -38,7 +38,9 @@ try_connect(const struct sockaddr_un *sun)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		return -1;
-	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+	/* the descriptor blocks: the library says per call (io.c) */
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 &&
+	    fcntl(fd, F_SETFL, 0) == 0)
 		return fd;
 	e = errno;
 	close(fd);

@@ -45,6 +45,7 @@ lib_answer(struct ipcd *c, struct job *j, struct ipcd_reply *r)
 	jobs_remove(&c->jobs, j);
 	if (cb == NULL)
 		return;
+	c->answered = 1;
 	c->in_cb++;
 	cb(c, r, arg);
 	c->in_cb--;
@@ -163,22 +164,27 @@ expire(struct ipcd *c)
 		r.id = j->id;
 		cb = j->cb;
 		jobs_abandon(&c->jobs, j);
+		c->answered = 1;
 		c->in_cb++;
 		cb(c, &r, j->arg);
 		c->in_cb--;
 	}
 }
 
-/* Read once, then answer every whole reply that came. */
+/*
+ * Read once, then answer every whole reply that came.  The descriptor
+ * itself blocks: flags say whether this read may (MSG_DONTWAIT: not).
+ */
 static int
-consume(struct ipcd *c)
+consume(struct ipcd *c, int flags)
 {
 	ssize_t	 n;
 
 	if (buf_reserve(&c->in, LIB_READ_CHUNK) == -1)
 		return lib_fail(c, IPCD_E_NOMEM, "out of memory");
 	do {
-		n = read(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+		n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len,
+		    flags);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return IPCD_OK;
@@ -197,7 +203,8 @@ consume(struct ipcd *c)
 static int
 write_failed(struct ipcd *c, int e)
 {
-	while (c->err == IPCD_OK && c->keep == 0 && consume(c) == IPCD_OK) {
+	while (c->err == IPCD_OK && c->keep == 0 &&
+	    consume(c, MSG_DONTWAIT) == IPCD_OK) {
 		struct pollfd	 pfd = { c->fd, POLLIN, 0 };
 
 		if (poll(&pfd, 1, 0) != 1)
@@ -217,7 +224,7 @@ ipcd_flush(struct ipcd *c)
 		return c->err;
 	while (buf_avail(&c->out) > 0) {
 		n = send(c->fd, buf_head(&c->out), buf_avail(&c->out),
-		    MSG_NOSIGNAL);
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -240,14 +247,18 @@ ipcd_handle(struct ipcd *c, int events)
 	if (c->err == IPCD_OK && (events & IPCD_WANT_WRITE))
 		ipcd_flush(c);
 	if (c->err == IPCD_OK && (events & IPCD_WANT_READ))
-		consume(c);
+		consume(c, MSG_DONTWAIT);
 	if (c->err == IPCD_OK)
 		expire(c);
 	lib_tell(c);
 	return c->err;
 }
 
-/* Poll for what the connection wants, for at most ms (-1: no limit). */
+/*
+ * Wait for what the connection wants, for at most ms (-1: no limit), and
+ * do it.  With only replies to wait for and no deadline, a blocking read
+ * is the wait: one call, and the quickest wake-up.
+ */
 static int
 poll_once(struct ipcd *c, int ms)
 {
@@ -256,6 +267,11 @@ poll_once(struct ipcd *c, int ms)
 
 	if (t >= 0 && (ms < 0 || t < ms))
 		ms = t;
+	if (ev == IPCD_WANT_READ && ms < 0) {
+		lib_settle(c);
+		consume(c, 0);
+		return ipcd_handle(c, 0);
+	}
 	pfd.fd = c->fd;
 	pfd.events = ((ev & IPCD_WANT_READ) ? POLLIN : 0) |
 	    ((ev & IPCD_WANT_WRITE) ? POLLOUT : 0);
@@ -271,8 +287,9 @@ poll_once(struct ipcd *c, int ms)
 }
 
 /*
- * Drive the connection until *done is set, nothing is waiting, or ms have
- * passed (-1: no limit): IPCD_OK, IPCD_E_TIMEOUT, or the connection's error.
+ * Drive the connection until *done is set (if done), until nothing is
+ * waiting, or until ms have passed (-1: no limit): IPCD_OK, IPCD_E_TIMEOUT,
+ * or the connection's error.
  */
 int
 lib_wait(struct ipcd *c, const int *done, int ms)
@@ -298,8 +315,19 @@ lib_wait(struct ipcd *c, const int *done, int ms)
 int
 ipcd_run(struct ipcd *c, int ms)
 {
-	if (c->in_cb > 0)
+	if (c == NULL || c->in_cb > 0)
 		return IPCD_E_INVALID;
 	lib_settle(c);
 	return lib_wait(c, NULL, ms);
+}
+
+/* Drive the connection until at least one request is answered. */
+int
+ipcd_wait(struct ipcd *c, int ms)
+{
+	if (c == NULL || c->in_cb > 0)
+		return IPCD_E_INVALID;
+	lib_settle(c);
+	c->answered = 0;
+	return lib_wait(c, &c->answered, ms);
 }

@@ -136,6 +136,7 @@ int		 ipcd_next_timeout(const struct ipcd *);
 int		 ipcd_handle(struct ipcd *, int);
 int		 ipcd_flush(struct ipcd *);
 int		 ipcd_run(struct ipcd *, int);
+int		 ipcd_wait(struct ipcd *, int);
 void		 ipcd_set_watch(struct ipcd *, ipcd_watch *, void *);
 
 /* Errors and data (ipcd_strerror(3)). */

@@ -53,6 +53,7 @@ struct ipcd {
 	char		 version[IPC_VERSION_TEXT_MAX + 1];
 	int		 timeout_ms;	/* default local deadline; 0: none */
 	int		 in_cb;		/* > 0 while a callback runs */
+	int		 answered;	/* a callback ran (ipcd_wait) */
 	void		*userdata;
 	ipcd_watch	*watch;
 	void		*watch_arg;

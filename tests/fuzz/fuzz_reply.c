@@ -6,7 +6,6 @@
  */
 #include <sys/socket.h>
 
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +46,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(calls, 0, sizeof(calls));
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		abort();
-	fcntl(sv[1], F_SETFL, O_NONBLOCK);
 	if ((c = lib_adopt(sv[1])) == NULL)
 		abort();
 	for (i = 0; i < 4; i++)
