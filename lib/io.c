@@ -180,6 +180,8 @@ consume(struct ipcd *c, int flags)
 {
 	ssize_t	 n;
 
+	if (c->keep > 0)	/* a reply is lent: the buffer must not move */
+		return IPCD_OK;
 	if (buf_reserve(&c->in, LIB_READ_CHUNK) == -1)
 		return lib_fail(c, IPCD_E_NOMEM, "out of memory");
 	do {
@@ -244,6 +246,8 @@ int
 ipcd_handle(struct ipcd *c, int events)
 {
 	lib_settle(c);
+	if (c->err == IPCD_OK)
+		reply_frames(c);	/* those behind a reply that was lent */
 	if (c->err == IPCD_OK && (events & IPCD_WANT_WRITE))
 		ipcd_flush(c);
 	if (c->err == IPCD_OK && (events & IPCD_WANT_READ))
@@ -267,10 +271,10 @@ poll_once(struct ipcd *c, int ms)
 
 	if (t >= 0 && (ms < 0 || t < ms))
 		ms = t;
-	if (ev == IPCD_WANT_READ && ms < 0) {
-		lib_settle(c);
+	if (ev == IPCD_WANT_READ && ms < 0) {	/* so no deadline either */
 		consume(c, 0);
-		return ipcd_handle(c, 0);
+		lib_tell(c);
+		return c->err;
 	}
 	pfd.fd = c->fd;
 	pfd.events = ((ev & IPCD_WANT_READ) ? POLLIN : 0) |
@@ -298,8 +302,12 @@ lib_wait(struct ipcd *c, const int *done, int ms)
 	uint64_t	 now;
 	int		 left = ms;
 
-	while (c->err == IPCD_OK && !(done != NULL && *done) &&
-	    c->jobs.live > 0) {
+	while (!(done != NULL && *done)) {
+		/* replies already read first: behind a lent one, or by flush */
+		lib_settle(c);
+		if (c->err != IPCD_OK || reply_frames(c) != IPCD_OK ||
+		    (done != NULL && *done) || c->jobs.live == 0)
+			break;
 		if (ms >= 0) {
 			if ((now = lib_now()) >= end)
 				return IPCD_E_TIMEOUT;

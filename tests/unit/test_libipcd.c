@@ -365,6 +365,28 @@ s_errors(struct fake *f)
 	s_double(f);
 }
 
+/* Two requests; both answers in one write, the second's first. */
+static void
+s_behind(struct fake *f)
+{
+	struct buf	 b = { 0 };
+	struct ipc_msg	 m;
+	uint64_t	 first;
+	uint8_t		 v;
+
+	if (!get(f, &m))
+		_exit(7);
+	first = m.id;
+	if (!get(f, &m))
+		_exit(7);
+	v = 2;
+	proto_put_result(&b, UINT32_MAX, m.id, (struct ipc_bytes){ &v, 1 });
+	v = 1;
+	proto_put_result(&b, UINT32_MAX, first, (struct ipc_bytes){ &v, 1 });
+	put(f, &b);
+	drain(f);
+}
+
 static void
 s_silent(struct fake *f)
 {
@@ -564,6 +586,26 @@ timeout_then_late_reply(void **state)
 	assert_int_equal(fake_stop(f), 0);
 }
 
+/* A reply read behind a blocking call's own is answered without a wait. */
+static void
+reply_behind_blocking_call(void **state)
+{
+	struct fake	*f = fake_start(s_behind, 0);
+	struct ipcd	*c = ipcd_connect(f->path);
+	struct ipcd_reply r;
+
+	(void)state;
+	submit(c, 1, NULL);
+	assert_int_equal(ipcd_submit(c, "double", ten, 1, NULL, &r), IPCD_OK);
+	assert_int_equal(((const uint8_t *)r.data)[0], 2);
+	assert_int_equal(rec.calls[1], 0);	/* still in the buffer */
+	assert_int_equal(ipcd_run(c, 10000), IPCD_OK);
+	assert_int_equal(rec.calls[1], 1);
+	assert_int_equal(rec.value[1], 1);
+	ipcd_free(c);
+	assert_int_equal(fake_stop(f), 0);
+}
+
 static void
 cancel(void **state)
 {
@@ -745,6 +787,7 @@ main(void)
 		cmocka_unit_test_setup(wrong_type, setup),
 		cmocka_unit_test_setup(huge_header, setup),
 		cmocka_unit_test_setup(timeout_then_late_reply, setup),
+		cmocka_unit_test_setup(reply_behind_blocking_call, setup),
 		cmocka_unit_test_setup(cancel, setup),
 		cmocka_unit_test_setup(refused, setup),
 		cmocka_unit_test_setup(error_codes, setup),
@@ -757,5 +800,6 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
+	alarm(60);	/* a library that hangs fails rather than stalls */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
