@@ -191,18 +191,19 @@ to_json(const msgpack_object *o, int depth, const char **why)
 	}
 }
 
+/* jansson's output, appended to a buffer in one pass. */
+static int
+dump_to_buf(const char *p, size_t n, void *arg)
+{
+	return buf_append(arg, p, n);
+}
+
 /* Append j's JSON text (any value) to out; -1 if memory ran out. */
 static int
 put_json(struct buf *out, const json_t *j)
 {
-	size_t	 flags = JSON_COMPACT | JSON_ENCODE_ANY;
-	size_t	 n = json_dumpb(j, NULL, 0, flags);
-
-	if (n == 0 || buf_reserve(out, n) == -1)
-		return -1;
-	json_dumpb(j, (char *)out->data + out->len, n, flags);
-	out->len += n;
-	return 0;
+	return json_dump_callback(j, dump_to_buf, out,
+	    JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 /*
