@@ -3,7 +3,7 @@
 # as written, run against the real daemon; and the shared library exports
 # nothing but its API.
 . "$TESTLIB"
-plan 9
+plan 11
 : "${MANEX:?}"
 start_ipcd
 export IPCD_SOCKET="$SOCK"
@@ -22,6 +22,10 @@ out=$(IPCD_SOCKET=$T/none timeout "$STEP" "$MANEX/ipcd_submit" double 1 2>&1)
 rc=$?
 is "no daemon: the example exits 3" 3 "$rc"
 like "saying where it looked" "cannot connect to $T/none" "$out"
+
+out=$(IPCD_SOCKET=$T/none timeout "$STEP" "$MANEX/libipcd" 2>&1); rc=$?
+is "libipcd(3)'s example without a daemon exits 1" 1 "$rc"
+like "with the library's words" "^connect: cannot connect to $T/none" "$out"
 
 so=$(dirname "$MANEX")/../lib/.libs/libipcd.so
 syms=$(nm -D --defined-only "$so" 2>/dev/null |
