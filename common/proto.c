@@ -121,13 +121,37 @@ static int
 field_index(const uint8_t *p, const struct mp_head *h)
 {
 	const char	*s = (const char *)p + h->hdr;
-	int		 i;
+	int		 f;
 
-	for (i = 0; i < F_MAX; i++)
-		if (h->n == field_names[i].len && s[0] == field_names[i].p[0] &&
-		    memcmp(s, field_names[i].p, h->n) == 0)
-			return i;
-	return -1;
+	/* by length and a letter, then the whole name to be sure */
+	switch (h->n) {
+	case 1:
+		f = F_V;
+		break;
+	case 2:
+		f = F_ID;
+		break;
+	case 3:
+		f = F_PID;
+		break;
+	case 4:
+		f = s[0] == 'd' ? F_DATA : s[0] == 'c' ? F_CODE :
+		    s[0] == 'p' ? F_POOL : s[1] == 'y' ? F_TYPE : F_TASK;
+		break;
+	case 5:
+		f = F_COUNT;
+		break;
+	case 7:
+		f = s[0] == 'm' ? F_MESSAGE : s[0] == 't' ? F_TIMEOUT :
+		    F_VERSION;
+		break;
+	case 11:
+		f = F_MAX_MESSAGE;
+		break;
+	default:
+		return -1;
+	}
+	return memcmp(s, field_names[f].p, h->n) == 0 ? f : -1;
 }
 
 static enum ipc_err

@@ -107,28 +107,129 @@ proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
 	return proto_end(&o, max);
 }
 
+/*
+ * TASK and RESULT, the two frames of every job, are written directly: their
+ * envelope is always the same keys in the same order, so its bytes are
+ * constants around the id, the task name and the data's bytes as they
+ * came.  The result is byte for byte what proto_begin's packer writes
+ * (tests/unit/test_proto.c checks it).
+ */
+static const uint8_t task_head[] = {
+	0x85, 0xa1, 'v', 0x01, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'T', 'A', 'S', 'K',
+	0xa2, 'i', 'd'
+};
+static const uint8_t result_head[] = {
+	0x84, 0xa1, 'v', 0x01, 0xa4, 't', 'y', 'p', 'e', 0xa6, 'R', 'E', 'S',
+	'U', 'L', 'T', 0xa2, 'i', 'd'
+};
+static const uint8_t task_key[] = { 0xa4, 't', 'a', 's', 'k' };
+static const uint8_t data_key[] = { 0xa4, 'd', 'a', 't', 'a' };
+
+/* Room for a frame of n body bytes at b's end, its header written. */
+static uint8_t *
+frame_room(struct buf *b, uint32_t max, size_t n)
+{
+	uint8_t	*p;
+
+	if (n == 0 || n > max || buf_reserve(b, FRAME_HDR + n) == -1)
+		return NULL;
+	p = b->data + b->len;
+	p[0] = n >> 24;
+	p[1] = n >> 16;
+	p[2] = n >> 8;
+	p[3] = n;
+	b->len += FRAME_HDR + n;
+	return p + FRAME_HDR;
+}
+
+static uint8_t *
+put_bytes(uint8_t *p, const void *src, size_t n)
+{
+	memcpy(p, src, n);
+	return p + n;
+}
+
+/* An unsigned integer in its shortest MessagePack form, as msgpack-c packs. */
+static size_t
+uint_size(uint64_t v)
+{
+	return v < 128 ? 1 : v <= UINT8_MAX ? 2 : v <= UINT16_MAX ? 3 :
+	    v <= UINT32_MAX ? 5 : 9;
+}
+
+static uint8_t *
+put_uint(uint8_t *p, uint64_t v, size_t n)
+{
+	static const uint8_t tags[] = { 0, 0, 0xcc, 0xcd, 0, 0xce, 0, 0, 0,
+	    0xcf };
+	size_t	 i;
+
+	if (n == 1) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	*p = tags[n];
+	for (i = n - 1; i >= 1; i--, v >>= 8)
+		p[i] = v & 0xff;
+	return p + n;
+}
+
+/* The "data" entry: its bytes as they are, or nil if there are none. */
+static uint8_t *
+put_data_raw(uint8_t *p, struct ipc_bytes data)
+{
+	p = put_bytes(p, data_key, sizeof(data_key));
+	if (data.len == 0) {
+		*p = 0xc0;
+		return p + 1;
+	}
+	return put_bytes(p, data.p, data.len);
+}
+
 int
 proto_put_task(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
     struct ipc_bytes data)
 {
-	struct proto_out o;
+	size_t	 name = task.len < 32 ? 1 : 2, n;
+	uint8_t	*p;
 
-	proto_begin(&o, b, IPC_T_TASK, 1, id, 2);
-	KEY(&o.pk, "task");
-	proto_pack_str(&o.pk, task.p, task.len);
-	put_data(&o, data);
-	return proto_end(&o, max);
+	if (task.len > UINT8_MAX || data.len > max)
+		return -1;
+	n = sizeof(task_head) + 9 + sizeof(task_key) + name + task.len +
+	    sizeof(data_key) + (data.len ? data.len : 1);
+	if ((p = frame_room(b, max, n)) == NULL)
+		return -1;
+	p = put_bytes(p, task_head, sizeof(task_head));
+	p = put_uint(p, id, 9);		/* always 9 bytes: proto_task_set_id */
+	p = put_bytes(p, task_key, sizeof(task_key));
+	if (name == 1)
+		*p++ = 0xa0 | task.len;
+	else {
+		*p++ = 0xd9;
+		*p++ = task.len;
+	}
+	p = put_bytes(p, task.p, task.len);
+	put_data_raw(p, data);
+	return 0;
 }
 
 int
 proto_put_result(struct buf *b, uint32_t max, uint64_t id,
     struct ipc_bytes data)
 {
-	struct proto_out o;
+	size_t	 idn = uint_size(id), n;
+	uint8_t	*p;
 
-	proto_begin(&o, b, IPC_T_RESULT, 1, id, 1);
-	put_data(&o, data);
-	return proto_end(&o, max);
+	if (data.len > max)
+		return -1;
+	n = sizeof(result_head) + idn + sizeof(data_key) +
+	    (data.len ? data.len : 1);
+	if ((p = frame_room(b, max, n)) == NULL)
+		return -1;
+	p = put_bytes(p, result_head, sizeof(result_head));
+	p = put_uint(p, id, idn);
+	put_data_raw(p, data);
+	return 0;
 }
 
 /* Start a RESULT whose data value the caller packs with o->pk. */

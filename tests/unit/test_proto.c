@@ -1518,6 +1518,94 @@ names(void **state)
 	assert_string_equal(proto_type_name((enum ipc_type)99), "?");
 }
 
+
+/* TASK and RESULT as msgpack-c's packer writes them, to compare with. */
+static int
+packer_write(void *data, const char *p, size_t n)
+{
+	return buf_append(data, p, n);
+}
+
+static void
+packed_frame(struct buf *b, int task, uint64_t id, struct ipc_str name,
+    struct ipc_bytes data)
+{
+	msgpack_packer	 pk;
+	size_t		 start = frame_begin(b);
+
+	msgpack_packer_init(&pk, b, packer_write);
+	msgpack_pack_map(&pk, task ? 5 : 4);
+	msgpack_pack_str_with_body(&pk, "v", 1);
+	msgpack_pack_uint8(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "type", 4);
+	if (task)
+		msgpack_pack_str_with_body(&pk, "TASK", 4);
+	else
+		msgpack_pack_str_with_body(&pk, "RESULT", 6);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	if (task)
+		msgpack_pack_fix_uint64(&pk, id);
+	else
+		msgpack_pack_uint64(&pk, id);
+	if (task) {
+		msgpack_pack_str_with_body(&pk, "task", 4);
+		msgpack_pack_str_with_body(&pk, name.p, name.len);
+	}
+	msgpack_pack_str_with_body(&pk, "data", 4);
+	if (data.len == 0)
+		msgpack_pack_nil(&pk);
+	else
+		buf_append(b, data.p, data.len);
+	assert_int_equal(frame_end(b, start, UINT32_MAX), 0);
+}
+
+/* proto_put_task and proto_put_result write exactly the packer's bytes. */
+static void
+task_result_bytes(void **state)
+{
+	static const uint64_t ids[] = { 0, 1, 127, 128, 255, 256, 65535,
+	    65536, 4294967295ULL, 4294967296ULL, 9007199254740991ULL,
+	    UINT64_MAX };
+	static const size_t names[] = { 1, 31, 32, 64 };
+	static const uint8_t seven[] = { 0x07 }, arr[] = { 0x92, 0xa1, 'x',
+	    0xc3 };
+	const struct ipc_bytes datas[] = { { NULL, 0 }, { seven, 1 },
+	    { arr, 4 } };
+	char		 name[64];
+	struct buf	 want = { 0 }, got = { 0 };
+	size_t		 i, k, d;
+
+	(void)state;
+	memset(name, 't', sizeof(name));
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		for (d = 0; d < 3; d++) {
+			for (k = 0; k < 4; k++) {
+				struct ipc_str n = { name, (uint32_t)names[k] };
+
+				want.off = want.len = got.off = got.len = 0;
+				packed_frame(&want, 1, ids[i], n, datas[d]);
+				assert_int_equal(proto_put_task(&got, UINT32_MAX,
+				    ids[i], n, datas[d]), 0);
+				assert_int_equal(got.len, want.len);
+				assert_memory_equal(got.data, want.data, got.len);
+			}
+			want.off = want.len = got.off = got.len = 0;
+			packed_frame(&want, 0, ids[i], proto_str(""), datas[d]);
+			assert_int_equal(proto_put_result(&got, UINT32_MAX,
+			    ids[i], datas[d]), 0);
+			assert_int_equal(got.len, want.len);
+			assert_memory_equal(got.data, want.data, got.len);
+		}
+	/* past max, nothing is written */
+	got.off = got.len = 0;
+	assert_int_equal(proto_put_result(&got, 10, 1, datas[2]), -1);
+	assert_int_equal(proto_put_task(&got, 20, 1, proto_str("double"),
+	    datas[1]), -1);
+	assert_int_equal(got.len, 0);
+	buf_free(&want);
+	buf_free(&got);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1535,6 +1623,7 @@ main(void)
 		T(result_to_client),
 		T(result_from_worker),
 		T(result_begin_end),
+		cmocka_unit_test(task_result_bytes),
 		T(error_with_id),
 		T(error_without_id),
 		T(errorf_round_trip),
