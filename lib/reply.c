@@ -102,7 +102,8 @@ reply_frames(struct ipcd *c)
 	const char	*why;
 	uint32_t	 len;
 
-	while (c->err == IPCD_OK && c->keep == 0) {
+	while (c->err == IPCD_OK && c->keep == 0 &&
+	    buf_avail(&c->in) >= FRAME_HDR) {	/* (an empty buffer has no data) */
 		st = frame_parse(buf_head(&c->in), buf_avail(&c->in),
 		    IPC_MAX_MESSAGE_MAX, &len);
 		if (st == FRAME_MORE)

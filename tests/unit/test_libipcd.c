@@ -30,7 +30,7 @@
 /* The scripted daemon's side. */
 struct fake {
 	char		 dir[64];
-	char		 path[128];
+	char		 path[96];
 	pid_t		 pid;
 	int		 fd;		/* the child's connection */
 	struct buf	 in;
