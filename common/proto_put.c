@@ -77,40 +77,10 @@ put_pool(struct proto_out *o, struct ipc_str pool)
 	proto_pack_str(&o->pk, pool.p, pool.len);
 }
 
-/* The "data" value: its bytes as they are, or nil if there are none. */
-static void
-put_data(struct proto_out *o, struct ipc_bytes data)
-{
-	KEY(&o->pk, "data");
-	if (data.len == 0)
-		msgpack_pack_nil(&o->pk);
-	else
-		(void)out_write(o, (const char *)data.p, data.len);
-}
-
-int
-proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
-    struct ipc_str pool, const void *data, size_t datalen, int64_t timeout)
-{
-	struct proto_out o;
-
-	proto_begin(&o, b, IPC_T_SUBMIT, 1, id,
-	    2 + (timeout >= 0) + (pool.len > 0));
-	if (timeout >= 0) {
-		KEY(&o.pk, "timeout");
-		msgpack_pack_uint64(&o.pk, (uint64_t)timeout);
-	}
-	KEY(&o.pk, "task");
-	proto_pack_str(&o.pk, task.p, task.len);
-	put_pool(&o, pool);
-	put_data(&o, (struct ipc_bytes){ data, datalen });
-	return proto_end(&o, max);
-}
-
 /*
- * TASK and RESULT, the two frames of every job, are written directly: their
- * envelope is always the same keys in the same order, so its bytes are
- * constants around the id, the task name and the data's bytes as they
+ * SUBMIT, TASK and RESULT, the frames of every job, are written directly:
+ * their envelope is always the same keys in the same order, so its bytes
+ * are constants around the id, the names and the data's bytes as they
  * came.  The result is byte for byte what proto_begin's packer writes
  * (tests/unit/test_proto.c checks it).
  */
@@ -186,30 +156,92 @@ put_data_raw(uint8_t *p, struct ipc_bytes data)
 	return put_bytes(p, data.p, data.len);
 }
 
+/* A string's head (fixstr, str 8, 16, 32), as msgpack-c packs it. */
+static size_t
+str_size(uint32_t n)
+{
+	return n < 32 ? 1 : n <= UINT8_MAX ? 2 : n <= UINT16_MAX ? 3 : 5;
+}
+
+static uint8_t *
+put_str(uint8_t *p, struct ipc_str s)
+{
+	static const uint8_t tags[] = { 0, 0, 0xd9, 0xda, 0, 0xdb };
+	size_t	 n = str_size(s.len), i;
+	uint32_t v = s.len;
+
+	if (n == 1)
+		*p = 0xa0 | s.len;
+	else {
+		*p = tags[n];
+		for (i = n - 1; i >= 1; i--, v >>= 8)
+			p[i] = v & 0xff;
+	}
+	return put_bytes(p + n, s.p, s.len);
+}
+
 int
 proto_put_task(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
     struct ipc_bytes data)
 {
-	size_t	 name = task.len < 32 ? 1 : 2, n;
+	size_t	 n;
 	uint8_t	*p;
 
-	if (task.len > UINT8_MAX || data.len > max)
+	if (data.len > max)
 		return -1;
-	n = sizeof(task_head) + 9 + sizeof(task_key) + name + task.len +
-	    sizeof(data_key) + (data.len ? data.len : 1);
+	n = sizeof(task_head) + 9 + sizeof(task_key) + str_size(task.len) +
+	    task.len + sizeof(data_key) + (data.len ? data.len : 1);
 	if ((p = frame_room(b, max, n)) == NULL)
 		return -1;
 	p = put_bytes(p, task_head, sizeof(task_head));
 	p = put_uint(p, id, 9);		/* always 9 bytes: proto_task_set_id */
 	p = put_bytes(p, task_key, sizeof(task_key));
-	if (name == 1)
-		*p++ = 0xa0 | task.len;
-	else {
-		*p++ = 0xd9;
-		*p++ = task.len;
-	}
-	p = put_bytes(p, task.p, task.len);
+	p = put_str(p, task);
 	put_data_raw(p, data);
+	return 0;
+}
+
+/* SUBMIT, the client's every job, written the same way. */
+static const uint8_t submit_head[] = {
+	0xa1, 'v', 0x01, 0xa4, 't', 'y', 'p', 'e', 0xa6, 'S', 'U', 'B', 'M',
+	'I', 'T', 0xa2, 'i', 'd'
+};
+static const uint8_t timeout_key[] = { 0xa7, 't', 'i', 'm', 'e', 'o', 'u',
+	't' };
+static const uint8_t pool_key[] = { 0xa4, 'p', 'o', 'o', 'l' };
+
+int
+proto_put_submit(struct buf *b, uint32_t max, uint64_t id, struct ipc_str task,
+    struct ipc_str pool, const void *data, size_t datalen, int64_t timeout)
+{
+	struct ipc_bytes d = { data, datalen };
+	size_t		 n, idn = uint_size(id);
+	size_t		 tn = timeout >= 0 ? uint_size((uint64_t)timeout) : 0;
+	uint8_t		*p;
+
+	if (datalen > max)
+		return -1;
+	n = 1 + sizeof(submit_head) + idn +
+	    (timeout >= 0 ? sizeof(timeout_key) + tn : 0) +
+	    sizeof(task_key) + str_size(task.len) + task.len +
+	    (pool.len > 0 ? sizeof(pool_key) + str_size(pool.len) + pool.len :
+	    0) + sizeof(data_key) + (datalen ? datalen : 1);
+	if ((p = frame_room(b, max, n)) == NULL)
+		return -1;
+	*p++ = 0x80 | (5 + (timeout >= 0) + (pool.len > 0));
+	p = put_bytes(p, submit_head, sizeof(submit_head));
+	p = put_uint(p, id, idn);
+	if (timeout >= 0) {
+		p = put_bytes(p, timeout_key, sizeof(timeout_key));
+		p = put_uint(p, (uint64_t)timeout, tn);
+	}
+	p = put_bytes(p, task_key, sizeof(task_key));
+	p = put_str(p, task);
+	if (pool.len > 0) {
+		p = put_bytes(p, pool_key, sizeof(pool_key));
+		p = put_str(p, pool);
+	}
+	put_data_raw(p, d);
 	return 0;
 }
 

@@ -1606,6 +1606,75 @@ task_result_bytes(void **state)
 	buf_free(&got);
 }
 
+
+static void
+packed_submit(struct buf *b, uint64_t id, struct ipc_str task,
+    struct ipc_str pool, struct ipc_bytes data, int64_t timeout)
+{
+	msgpack_packer	 pk;
+	size_t		 start = frame_begin(b);
+
+	msgpack_packer_init(&pk, b, packer_write);
+	msgpack_pack_map(&pk, 5 + (timeout >= 0) + (pool.len > 0));
+	msgpack_pack_str_with_body(&pk, "v", 1);
+	msgpack_pack_uint8(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "type", 4);
+	msgpack_pack_str_with_body(&pk, "SUBMIT", 6);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_uint64(&pk, id);
+	if (timeout >= 0) {
+		msgpack_pack_str_with_body(&pk, "timeout", 7);
+		msgpack_pack_uint64(&pk, (uint64_t)timeout);
+	}
+	msgpack_pack_str_with_body(&pk, "task", 4);
+	msgpack_pack_str_with_body(&pk, task.p, task.len);
+	if (pool.len > 0) {
+		msgpack_pack_str_with_body(&pk, "pool", 4);
+		msgpack_pack_str_with_body(&pk, pool.p, pool.len);
+	}
+	msgpack_pack_str_with_body(&pk, "data", 4);
+	if (data.len == 0)
+		msgpack_pack_nil(&pk);
+	else
+		buf_append(b, data.p, data.len);
+	assert_int_equal(frame_end(b, start, UINT32_MAX), 0);
+}
+
+/* proto_put_submit writes exactly the packer's bytes, every option. */
+static void
+submit_bytes(void **state)
+{
+	static const int64_t timeouts[] = { -1, 0, 127, 128, 70000,
+	    4294967295LL };
+	static const uint64_t ids[] = { 1, 200, 70000, 5000000000ULL };
+	static const uint8_t seven[] = { 0x07 };
+	char		 name[300];
+	struct buf	 want = { 0 }, got = { 0 };
+	size_t		 i, t, k, pl, d;
+	static const uint32_t lens[] = { 1, 31, 32, 255, 256 };
+
+	(void)state;
+	memset(name, 'n', sizeof(name));
+	for (i = 0; i < 4; i++)
+	for (t = 0; t < 6; t++)
+	for (k = 0; k < 5; k++)
+	for (pl = 0; pl < 3; pl++)
+	for (d = 0; d < 2; d++) {
+		struct ipc_str task = { name, lens[k] };
+		struct ipc_str pool = { name, pl == 0 ? 0 : pl == 1 ? 5 : 32 };
+		struct ipc_bytes data = { d ? seven : NULL, d };
+
+		want.off = want.len = got.off = got.len = 0;
+		packed_submit(&want, ids[i], task, pool, data, timeouts[t]);
+		assert_int_equal(proto_put_submit(&got, UINT32_MAX, ids[i], task,
+		    pool, data.p, data.len, timeouts[t]), 0);
+		assert_int_equal(got.len, want.len);
+		assert_memory_equal(got.data, want.data, got.len);
+	}
+	buf_free(&want);
+	buf_free(&got);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1624,6 +1693,7 @@ main(void)
 		T(result_from_worker),
 		T(result_begin_end),
 		cmocka_unit_test(task_result_bytes),
+		cmocka_unit_test(submit_bytes),
 		T(error_with_id),
 		T(error_without_id),
 		T(errorf_round_trip),
