@@ -58,7 +58,7 @@ ipcd_events(const struct ipcd *c)
 
 	if (c == NULL || c->err != IPCD_OK)
 		return 0;
-	if (c->jobs.count > 0)
+	if (c->jobs.live > 0)	/* abandoned ones' replies can wait */
 		ev |= IPCD_WANT_READ;
 	if (buf_avail(&c->out) > 0)
 		ev |= IPCD_WANT_WRITE;

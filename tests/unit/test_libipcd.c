@@ -23,6 +23,7 @@
 
 #include "frame.h"
 #include "ipcd.h"
+#include "ipcd-libevent.h"
 #include "proto.h"
 
 #define MAXREC	16
@@ -735,6 +736,33 @@ bad_data_refused(void **state)
 	assert_int_equal(fake_stop(f), 0);
 }
 
+/* On a libevent loop: a job's wait ends by the loop's timer, and the loop
+ * returns once nothing is waiting, its late reply still unread. */
+static void
+libevent_timeout(void **state)
+{
+	struct ipcd_opts o = { NULL, 0, 50 };
+	struct fake	*f = fake_start(s_late, 0);
+	struct ipcd	*c = ipcd_connect(f->path);
+	struct event_base *base = event_base_new();
+	struct ipcd_libevent *e = ipcd_libevent_attach(c, base);
+
+	(void)state;
+	assert_non_null(e);
+	submit(c, 1, &o);
+	assert_int_equal(event_base_dispatch(base), 1);	/* nothing left */
+	assert_int_equal(rec.calls[1], 1);
+	assert_int_equal(rec.error[1], IPCD_E_TIMEOUT);
+	submit(c, 2, NULL);
+	assert_int_equal(event_base_dispatch(base), 1);
+	assert_int_equal(rec.calls[1], 1);	/* its late reply was dropped */
+	assert_int_equal(rec.value[2], 2);
+	ipcd_libevent_detach(e);
+	event_base_free(base);
+	ipcd_free(c);
+	assert_int_equal(fake_stop(f), 0);
+}
+
 static void
 no_daemon(void **state)
 {
@@ -794,6 +822,7 @@ main(void)
 		cmocka_unit_test_setup(free_fails_pending, setup),
 		cmocka_unit_test_setup(bad_arguments, setup),
 		cmocka_unit_test_setup(bad_data_refused, setup),
+		cmocka_unit_test_setup(libevent_timeout, setup),
 		cmocka_unit_test_setup(no_daemon, setup),
 		cmocka_unit_test_setup(socket_lookup, setup),
 		cmocka_unit_test_setup(names, setup),
