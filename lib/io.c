@@ -90,12 +90,11 @@ lib_tell(struct ipcd *c)
 		return;
 	ev = ipcd_events(c);
 	j = c->err == IPCD_OK ? jobs_first_timed(&c->jobs) : NULL;
-	ms = j == NULL ? -1 : ipcd_next_timeout(c);
-	if (ev == c->watched && (j == NULL) == (c->watched_ms == -1) &&
-	    (j == NULL || j->deadline == c->watched_deadline))
+	if (ev == c->watched && (j == NULL ? 0 : j->deadline) ==
+	    c->watched_deadline)
 		return;
+	ms = j == NULL ? -1 : ipcd_next_timeout(c);
 	c->watched = ev;
-	c->watched_ms = ms;
 	c->watched_deadline = j == NULL ? 0 : j->deadline;
 	c->watch(c, ev, ms, c->watch_arg);
 }
@@ -118,6 +117,7 @@ lib_fail(struct ipcd *c, int err, const char *fmt, ...)
 {
 	struct ipcd_reply r;
 	struct job	*j;
+	size_t		 from = 0;
 	va_list		 ap;
 
 	if (c->err != IPCD_OK)
@@ -130,7 +130,8 @@ lib_fail(struct ipcd *c, int err, const char *fmt, ...)
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
-	while ((j = jobs_any(&c->jobs)) != NULL) {
+	/* no request is added now that c->err is set: one walk */
+	while ((j = jobs_next_live(&c->jobs, &from)) != NULL) {
 		memset(&r, 0, sizeof(r));
 		r.error = err;
 		r.code = ipcd_errname(err);

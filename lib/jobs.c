@@ -161,15 +161,18 @@ jobs_first_timed(const struct jobs *js)
 	return TAILQ_FIRST(&js->timed);
 }
 
-/* Any request still waiting with a callback, or NULL. */
+/*
+ * A request still waiting with a callback, or NULL, looking from bucket
+ * *from on (and leaving *from there): a caller that answers each one it
+ * gets, and adds none meanwhile, walks the table once.
+ */
 struct job *
-jobs_any(const struct jobs *js)
+jobs_next_live(const struct jobs *js, size_t *from)
 {
 	struct job	*j;
-	size_t		 i;
 
-	for (i = 0; js->live > 0 && i <= js->mask; i++)
-		for (j = js->hash[i]; j != NULL; j = j->next)
+	for (; js->live > 0 && *from <= js->mask; (*from)++)
+		for (j = js->hash[*from]; j != NULL; j = j->next)
 			if (j->cb != NULL)
 				return j;
 	return NULL;

@@ -58,8 +58,7 @@ struct ipcd {
 	ipcd_watch	*watch;
 	void		*watch_arg;
 	int		 watched;	/* events last told to watch */
-	int		 watched_ms;
-	uint64_t	 watched_deadline;
+	uint64_t	 watched_deadline;	/* 0: none */
 	char		 code[IPC_CODE_MAX + 1];
 	char		 message[IPC_TEXT_MAX + 1];
 };
@@ -77,7 +76,7 @@ struct job	*jobs_find(struct jobs *, uint64_t);
 void		 jobs_remove(struct jobs *, struct job *);
 void		 jobs_abandon(struct jobs *, struct job *);
 struct job	*jobs_first_timed(const struct jobs *);
-struct job	*jobs_any(const struct jobs *);
+struct job	*jobs_next_live(const struct jobs *, size_t *);
 
 /* io.c */
 uint64_t	 lib_now(void);
