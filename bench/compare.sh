@@ -1,7 +1,12 @@
 #!/bin/sh
 # Run ipcd beside the performance anchors (the bare C relay of ipcd's shape
 # and Node.js's two-hop fork() pattern) in one run, interleaved, and print
-# the medians and ipcd's ratios to them.
+# the medians and ipcd's ratios to them.  With perf(1) on PATH it also
+# reports the CPU time per job of the whole process tree (client, relay or
+# master, workers) in the throughput runs: perf stat -e task-clock over the
+# relay's tree; for ipcd, over ipcctl bench plus what the daemon's master
+# and workers ran meanwhile (/proc/PID/schedstat).  Both count the warm-up
+# jobs too, and divide by every job sent.
 #
 #   bench/compare.sh [ANCHORS_DIR]      (default: ../shared/bench-anchors)
 #
@@ -25,6 +30,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+have_perf=0
+command -v perf >/dev/null && have_perf=1
 have_node=0
 if command -v node >/dev/null; then
 	have_node=1
@@ -49,9 +56,32 @@ tput="-m tput -n $JOBS -k $TWARM -w $WINDOW -p 2"
 lat="-m lat -n $LJOBS -k $LWARM -p 2"
 rec() { echo "$2" >> "$work/$1"; }
 
+# perfrun FILE CMD...: run CMD under perf stat when perf is here
+perfrun() {
+	f=$1; shift
+	if [ "$have_perf" = 1 ]; then
+		perf stat -x, -e task-clock -o "$work/$f" -- "$@"
+	else
+		"$@"
+	fi
+}
+# task_ms FILE: the task-clock perf stat wrote, in ms
+task_ms() { sed -n 's/^\([0-9.]*\),msec,task-clock.*/\1/p' "$work/$1"; }
+# tree_ns: nanoseconds the daemon's master and workers have run
+tree_ns() {
+	for p in "$pid" $(pgrep -P "$pid"); do
+		cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null || echo 0
+	done | awk '{ s += $1 } END { printf "%.0f", s }'
+}
+# per_job MS JOBS: microseconds per job
+per_job() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.3f", t * 1000 / n }'; }
+
 for rep in $(seq "$REPS"); do
 	echo "run $rep of $REPS" >&2
-	l=$("$work/anchors/build/cnull" twohop $tput | grep '^RESULT')
+	l=$(perfrun c.perf "$work/anchors/build/cnull" twohop $tput |
+	    grep '^RESULT')
+	[ "$have_perf" = 1 ] &&
+	    rec c.cpu "$(per_job "$(task_ms c.perf)" $((JOBS + TWARM)))"
 	rec c.jps "$(field jps "$l")"; rec c.mkb "$(field master_kb "$l")"
 	rec c.wkb "$(field worker_kb "$l")"
 	l=$("$work/anchors/build/cnull" twohop $lat | grep '^RESULT')
@@ -65,8 +95,13 @@ for rep in $(seq "$REPS"); do
 		    grep '^RESULT')
 		rec n.p50 "$(field p50_us "$l")"; rec n.p99 "$(field p99_us "$l")"
 	fi
-	l=$("$IPCCTL" -s "$work/ipcd.sock" bench --json -n "$JOBS" -k "$TWARM" \
-	    -w "$WINDOW")
+	t0=$(tree_ns)
+	l=$(perfrun i.perf "$IPCCTL" -s "$work/ipcd.sock" bench --json \
+	    -n "$JOBS" -k "$TWARM" -w "$WINDOW")
+	t1=$(tree_ns)
+	[ "$have_perf" = 1 ] && rec i.cpu "$(per_job "$(awk -v c="$(task_ms \
+	    i.perf)" -v d=$((t1 - t0)) 'BEGIN { print c + d / 1e6 }')" \
+	    $((JOBS + TWARM)))"
 	rec i.jps "$(field jobs_per_s "$l")"; rec i.mkb "$(field master_hwm_kb "$l")"
 	rec i.wkb "$(field worker_hwm_kb "$l")"
 	rec i.idle "$(field master_rss_kb_idle "$l")"
@@ -105,4 +140,11 @@ printf '%-26s %10s %9s %9s\n' "ipcd / C relay" \
     "$(ratio "$(median i.jps)" "$(median n.jps)")" \
     "$(ratio "$(median i.p50)" "$(median n.p50)")" \
     "$(ratio "$(median i.p99)" "$(median n.p99)")"
+if [ "$have_perf" = 1 ]; then
+	echo "CPU per job, whole process tree, throughput runs:" \
+	    "C relay $(median c.cpu) us, ipcd $(median i.cpu) us" \
+	    "($(ratio "$(median i.cpu)" "$(median c.cpu)")x the relay's)"
+else
+	echo "CPU per job: skipped, perf is not on PATH (apt-get install linux-perf)"
+fi
 echo "ipcd master RSS when idle: $(mib "$(median i.idle)") MiB"

@@ -191,6 +191,8 @@ int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,
 	    const char *, ...) __attribute__((format(printf, 6, 7)));
 int	 proto_put_request(struct buf *, uint32_t, enum ipc_type, uint64_t);
 void	 proto_task_set_id(uint8_t *, uint64_t);
+int	 proto_task_parts(const uint8_t *, size_t, uint64_t *,
+	    struct ipc_str *, struct ipc_bytes *);
 int	 proto_put_pong(struct buf *, uint32_t, uint64_t, struct ipc_str,
 	    uint32_t);
 int	 proto_put_ready(struct buf *, uint32_t, uint64_t);

@@ -387,3 +387,39 @@ proto_task_set_id(uint8_t *frame, uint64_t id)
 		id >>= 8;
 	}
 }
+
+/*
+ * The parts of a TASK frame that proto_put_task wrote: its id, task name
+ * and data bytes (0xc0 if it had none), read from their known places.
+ * -1 if the frame is not one of its shape.
+ */
+int
+proto_task_parts(const uint8_t *frame, size_t len, uint64_t *id,
+    struct ipc_str *task, struct ipc_bytes *data)
+{
+	const uint8_t	*p = frame + FRAME_HDR, *end = frame + len;
+	size_t		 n, i;
+	uint32_t	 tl = 0;
+
+	if (len < TASK_ID_OFF + 9 + sizeof(task_key) + 1 + sizeof(data_key) +
+	    1 || memcmp(p, task_head, sizeof(task_head)) != 0 ||
+	    p[sizeof(task_head)] != 0xcf)
+		return -1;
+	for (*id = 0, i = 1; i <= 8; i++)
+		*id = *id << 8 | p[sizeof(task_head) + i];
+	p += sizeof(task_head) + 9 + sizeof(task_key);
+	n = *p < 0xc0 ? 1 : *p == 0xd9 ? 2 : *p == 0xda ? 3 : 5;
+	if (n == 1)
+		tl = *p & 0x1f;
+	for (i = 1; i < n; i++)
+		tl = tl << 8 | p[i];
+	p += n;
+	if ((size_t)(end - p) < (size_t)tl + sizeof(data_key) + 1)
+		return -1;
+	task->p = (const char *)p;
+	task->len = tl;
+	p += tl + sizeof(data_key);
+	data->p = p;
+	data->len = (size_t)(end - p);
+	return 0;
+}

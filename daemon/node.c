@@ -206,6 +206,19 @@ put_json(struct buf *out, const json_t *j)
 	    JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* An unsigned integer's decimal digits, appended. */
+static int
+put_uint(struct buf *out, uint64_t v)
+{
+	char	 d[20];
+	size_t	 i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return buf_append(out, d + i, sizeof(d) - i);
+}
+
 /*
  * Append a value as JSON: an integer is written here (most jobs carry
  * one), anything else through jansson.  -1 (with *e and why) if it
@@ -215,19 +228,16 @@ static int
 put_value(struct buf *out, const msgpack_object *o, enum ipc_err *e,
     const char **why)
 {
-	char	 num[32];
 	json_t	*j;
-	int	 r, n = -1;
+	int	 r;
 
 	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
 	    o->via.u64 <= (uint64_t)NODE_SAFE_INT)
-		n = snprintf(num, sizeof(num), "%llu",
-		    (unsigned long long)o->via.u64);
-	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+		return put_uint(out, o->via.u64);
+	if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
 	    o->via.i64 >= -(int64_t)NODE_SAFE_INT)
-		n = snprintf(num, sizeof(num), "%lld", (long long)o->via.i64);
-	if (n > 0)
-		return buf_append(out, num, (size_t)n);
+		return buf_append(out, "-", 1) == -1 ? -1 :
+		    put_uint(out, (uint64_t)-o->via.i64);
 	if ((j = to_json(o, 1, why)) == NULL) {
 		*e = IPC_E_BAD_DATA;
 		return -1;
@@ -252,14 +262,29 @@ put_data(struct buf *out, struct ipc_bytes data, msgpack_zone *z,
 	return put_value(out, &o, e, why);
 }
 
-/* The task's name as a JSON string; -1 if it is not UTF-8 (or no memory). */
+/*
+ * The task's name as a JSON string; -1 if it is not UTF-8 (or no memory).
+ * A name of printable ASCII with no quote or backslash is its own JSON
+ * text between quotes, as any encoder writes it; jansson writes the rest.
+ */
 static int
 put_task_name(struct buf *out, struct ipc_str task, enum ipc_err *e,
     const char **why)
 {
-	json_t	*j;
-	int	 r;
+	json_t		*j;
+	size_t		 i;
+	unsigned char	 c;
+	int		 r;
 
+	for (i = 0; i < task.len; i++) {
+		c = (unsigned char)task.p[i];
+		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+			break;
+	}
+	if (i == task.len)
+		return buf_append(out, "\"", 1) == -1 ||
+		    buf_append(out, task.p, task.len) == -1 ||
+		    buf_append(out, "\"", 1) == -1 ? -1 : 0;
 	if ((j = json_stringn(task.p, task.len)) == NULL) {
 		*e = IPC_E_BAD_DATA;
 		*why = "a task name that is not valid UTF-8 cannot be carried "
@@ -272,31 +297,32 @@ put_task_name(struct buf *out, struct ipc_str task, enum ipc_err *e,
 }
 
 /*
- * The TASK line for a TASK frame, appended to out: 0, or -1 with *e and why
- * set (bad_data: a value JSON cannot carry; too_large: past max bytes),
- * and nothing appended.
+ * The TASK line for a TASK frame (as proto_put_task wrote it), appended to
+ * out: 0, or -1 with *e and why set (bad_data: a value JSON cannot carry;
+ * too_large: past max bytes), and nothing appended.
  */
 int
 node_put_task(struct buf *out, const uint8_t *frame, size_t len, uint32_t max,
     msgpack_zone *z, enum ipc_err *e, const char **why)
 {
-	struct ipc_msg	 m;
-	char		 head[64];
+	struct ipc_str	 task;
+	struct ipc_bytes data;
+	uint64_t	 id;
 	size_t		 at = out->len;
-	int		 n;
 
-	*e = proto_decode(frame + FRAME_HDR, len - FRAME_HDR, IPC_DIR_TO_WORKER,
-	    z, &m, why);
-	if (*e != IPC_E_NONE)
-		return -1;
-	n = snprintf(head, sizeof(head), "{\"type\":\"TASK\",\"id\":%llu,"
-	    "\"task\":", (unsigned long long)m.id);
 	*e = IPC_E_INTERNAL;
+	if (proto_task_parts(frame, len, &id, &task, &data) == -1) {
+		*why = "a TASK frame of an unknown shape";
+		return -1;
+	}
 	*why = "out of memory";
-	if (buf_append(out, head, (size_t)n) == -1 ||
-	    put_task_name(out, m.task, e, why) == -1 ||
+	msgpack_zone_clear(z);
+	if (buf_append(out, "{\"type\":\"TASK\",\"id\":", 20) == -1 ||
+	    put_uint(out, id) == -1 ||
+	    buf_append(out, ",\"task\":", 8) == -1 ||
+	    put_task_name(out, task, e, why) == -1 ||
 	    buf_append(out, ",\"data\":", 8) == -1 ||
-	    put_data(out, m.data, z, e, why) == -1 ||
+	    put_data(out, data, z, e, why) == -1 ||
 	    buf_append(out, "}\n", 2) == -1) {
 		out->len = at;
 		return -1;
@@ -418,12 +444,15 @@ zone_str(msgpack_zone *z, const char *s, size_t n, size_t max)
 	return r;
 }
 
-/* The worker's "data" as MessagePack bytes in z, for m->data; -1 with why. */
+/*
+ * The worker's "data" as MessagePack bytes in z, for m->data; -1 with why.
+ * It is packed into a buffer kept from one result to the next.
+ */
 static int
 result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
     const char **why)
 {
-	struct buf	 b = { NULL, 0, 0, 0 };
+	static struct buf b;
 	msgpack_packer	 pk;
 	uint8_t		*copy;
 	int		 r = -1;
@@ -431,6 +460,7 @@ result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
 	m->data.len = 0;
 	if (data == NULL)
 		return 0;
+	b.off = b.len = 0;
 	msgpack_packer_init(&pk, &b, buf_msgpack_write);
 	if (pack_json(&pk, data, 1, why) == 0 && buf_avail(&b) > 0) {
 		if ((copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
@@ -441,7 +471,8 @@ result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
 		} else
 			*why = "out of memory for the worker's value";
 	}
-	buf_free(&b);
+	b.off = b.len = 0;
+	buf_trim(&b, 256 * 1024);
 	return r;
 }
 

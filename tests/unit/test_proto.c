@@ -754,6 +754,54 @@ task_set_id(void **state)
 	assert_str(f->m.task, "sleep");
 }
 
+/* proto_task_parts reads back what proto_put_task wrote, as proto_decode does. */
+static void
+task_parts(void **state)
+{
+	struct fx	*f = *state;
+	static char	 name[70000];
+	static const uint32_t lens[] = { 1, 31, 32, 255, 256, 65535, 65536 };
+	struct ipc_str	 task;
+	struct ipc_bytes data, none = { NULL, 0 };
+	uint64_t	 id;
+	size_t		 i;
+
+	memset(name, 'n', sizeof(name));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		buf_consume(&f->b, buf_avail(&f->b));
+		assert_int_equal(proto_put_task(&f->b, MAX, 0,
+		    (struct ipc_str){ name, lens[i] }, i % 2 ? none :
+		    sample_bytes(f)), 0);
+		proto_task_set_id(buf_head(&f->b), 1000 + i);
+		assert_int_equal(proto_task_parts(buf_head(&f->b),
+		    buf_avail(&f->b), &id, &task, &data), 0);
+		assert_true(id == 1000 + i);
+		assert_int_equal(task.len, lens[i]);
+		assert_memory_equal(task.p, name, task.len);
+		if (i % 2)
+			assert_true(data.len == 1 && data.p[0] == 0xc0);
+		else {
+			assert_int_equal(data.len, f->dsb.size);
+			assert_memory_equal(data.p, f->dsb.data, data.len);
+		}
+		if (lens[i] > IPC_TASK_MAX)
+			continue;
+		assert_int_equal(decode_frame(f, IPC_DIR_TO_WORKER), IPC_E_NONE);
+		assert_true(id == f->m.id);
+		assert_int_equal(data.len, f->m.data.len);
+	}
+	/* a frame of another shape is refused */
+	buf_consume(&f->b, buf_avail(&f->b));
+	assert_int_equal(put(f, K_PING, MAX), 0);
+	assert_int_equal(proto_task_parts(buf_head(&f->b), buf_avail(&f->b),
+	    &id, &task, &data), -1);
+	buf_consume(&f->b, buf_avail(&f->b));
+	assert_int_equal(proto_put_task(&f->b, MAX, 0, proto_str("t"),
+	    sample_bytes(f)), 0);
+	assert_int_equal(proto_task_parts(buf_head(&f->b), FRAME_HDR + 20,
+	    &id, &task, &data), -1);
+}
+
 /* The frame need not be first in its buffer. */
 static void
 task_set_id_second_frame(void **state)
@@ -1706,6 +1754,7 @@ main(void)
 		T(pong_round_trip),
 		T(task_round_trip),
 		T(task_set_id),
+		T(task_parts),
 		T(task_set_id_second_frame),
 		T(ready_round_trip),
 		T(directions),
