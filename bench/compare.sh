@@ -67,12 +67,6 @@ perfrun() {
 }
 # task_ms FILE: the task-clock perf stat wrote, in ms
 task_ms() { sed -n 's/^\([0-9.]*\),msec,task-clock.*/\1/p' "$work/$1"; }
-# tree_ns: nanoseconds the daemon's master and workers have run
-tree_ns() {
-	for p in "$pid" $(pgrep -P "$pid"); do
-		cut -d' ' -f1 "/proc/$p/schedstat" 2>/dev/null || echo 0
-	done | awk '{ s += $1 } END { printf "%.0f", s }'
-}
 # per_job MS JOBS: microseconds per job
 per_job() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.3f", t * 1000 / n }'; }
 
@@ -95,13 +89,9 @@ for rep in $(seq "$REPS"); do
 		    grep '^RESULT')
 		rec n.p50 "$(field p50_us "$l")"; rec n.p99 "$(field p99_us "$l")"
 	fi
-	t0=$(tree_ns)
-	l=$(perfrun i.perf "$IPCCTL" -s "$work/ipcd.sock" bench --json \
-	    -n "$JOBS" -k "$TWARM" -w "$WINDOW")
-	t1=$(tree_ns)
-	[ "$have_perf" = 1 ] && rec i.cpu "$(per_job "$(awk -v c="$(task_ms \
-	    i.perf)" -v d=$((t1 - t0)) 'BEGIN { print c + d / 1e6 }')" \
-	    $((JOBS + TWARM)))"
+	l=$("$IPCCTL" -s "$work/ipcd.sock" bench --json -n "$JOBS" -k "$TWARM" \
+	    -w "$WINDOW")
+	rec i.cpu "$(field tree_cpu_us_per_job "$l")"
 	rec i.jps "$(field jobs_per_s "$l")"; rec i.mkb "$(field master_hwm_kb "$l")"
 	rec i.wkb "$(field worker_hwm_kb "$l")"
 	rec i.idle "$(field master_rss_kb_idle "$l")"

@@ -48,6 +48,7 @@ struct bench {
 	int64_t		 mix_data;
 	uint64_t	 mix_every;
 	uint64_t	 start_ns;	/* open loop: job 1's scheduled time */
+	uint64_t	 read_ns;	/* when the replies at hand came; 0: unread */
 	uint64_t	*sent;		/* send time (ns) by job id */
 	double		*lat;		/* round trip (us) of each timed job */
 	uint64_t	 nlat;
@@ -62,9 +63,16 @@ struct bench {
 	uint16_t	*lat_lane;	/* the lane of each latency */
 };
 
-/* The master's CPU time (us) and read and write calls, from /proc. */
+#define BENCH_MAX_PIDS	64	/* workers whose CPU time is counted */
+
+/*
+ * CPU time (us) of the master, of its workers and of this process, and
+ * the master's read and write calls, from /proc and the process clock.
+ */
 struct usage {
 	double		 cpu_us;
+	double		 workers_us;
+	double		 self_us;
 	uint64_t	 calls;
 };
 
@@ -72,6 +80,8 @@ struct rss {
 	long	 master_kb, master_hwm_kb, worker_kb, worker_hwm_kb;
 	unsigned nworkers;
 	uint64_t master_pid;
+	unsigned npids;
+	uint64_t pids[BENCH_MAX_PIDS];	/* the first workers' */
 };
 
 static uint64_t
@@ -125,32 +135,66 @@ measure_rss(struct ctl *ctl, struct rss *r)
 			r->worker_kb = kb;
 		if (hwm > r->worker_hwm_kb)
 			r->worker_hwm_kb = hwm;
+		if (r->npids < BENCH_MAX_PIDS)
+			r->pids[r->npids++] = st->workers[i].pid;
 	}
 	r->nworkers = st->nworkers;
 	r->master_pid = st->pid;
 	return 0;
 }
 
-/* The master's usage so far; zero if /proc does not say (another user). */
-static void
-proc_usage(uint64_t pid, struct usage *u)
+/*
+ * A process's CPU time so far, in us: /proc/PID/schedstat's nanoseconds,
+ * else /proc/PID/stat's clock ticks; 0 if /proc does not say (another
+ * user's process).
+ */
+static double
+proc_cpu_us(uint64_t pid)
 {
 	char		 path[64], line[1024], *p;
 	unsigned long	 ut = 0, st = 0;
+	unsigned long long ns;
+	double		 us = 0;
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "/proc/%llu/schedstat",
+	    (unsigned long long)pid);
+	if ((fp = fopen(path, "r")) != NULL) {
+		if (fscanf(fp, "%llu", &ns) == 1)
+			us = ns / 1e3;
+		fclose(fp);
+		return us;
+	}
+	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), fp) != NULL &&
+	    (p = strrchr(line, ')')) != NULL &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%lu %lu", &ut, &st) == 2)
+		us = (ut + st) * 1e6 / sysconf(_SC_CLK_TCK);
+	fclose(fp);
+	return us;
+}
+
+/* The usage so far of the master, its workers in r, and this process. */
+static void
+proc_usage(const struct rss *r, struct usage *u)
+{
+	char		 path[64], line[256];
 	unsigned long long n;
+	struct timespec	 ts;
+	unsigned	 i;
 	FILE		*fp;
 
 	memset(u, 0, sizeof(*u));
-	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
-	if ((fp = fopen(path, "r")) != NULL) {
-		if (fgets(line, sizeof(line), fp) != NULL &&
-		    (p = strrchr(line, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-		    "%lu %lu", &ut, &st) == 2)
-			u->cpu_us = (ut + st) * 1e6 / sysconf(_SC_CLK_TCK);
-		fclose(fp);
-	}
-	snprintf(path, sizeof(path), "/proc/%llu/io", (unsigned long long)pid);
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+		u->self_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	u->cpu_us = proc_cpu_us(r->master_pid);
+	for (i = 0; i < r->npids; i++)
+		u->workers_us += proc_cpu_us(r->pids[i]);
+	snprintf(path, sizeof(path), "/proc/%llu/io",
+	    (unsigned long long)r->master_pid);
 	if ((fp = fopen(path, "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), fp) != NULL)
@@ -173,11 +217,23 @@ due_ns(const struct bench *b, uint64_t id)
 	return b->start_ns + (uint64_t)((double)(id - 1) * 1e9 / b->rate);
 }
 
+/*
+ * When the replies being handled came: the clock read once for all that
+ * one read of the socket brought, as they came together.
+ */
+static uint64_t
+reply_ns(struct bench *b)
+{
+	if (b->read_ns == 0)
+		b->read_ns = now_ns();
+	return b->read_ns;
+}
+
 static void	 answered(struct ipcd *, const struct ipcd_reply *, void *);
 
-/* Queue job id on c; sent by the next flush. */
+/* Queue job id on c, sent by the next flush: at sent_ns in closed loop. */
 static int
-send_job(struct ipcd *c, struct bench *b, uint64_t id)
+send_job(struct ipcd *c, struct bench *b, uint64_t id, uint64_t sent_ns)
 {
 	struct ipcd_opts o = { NULL, 0, 0 };
 	msgpack_packer	 pk;
@@ -195,7 +251,7 @@ send_job(struct ipcd *c, struct bench *b, uint64_t id)
 		msgpack_pack_int64(&pk, b->mix_data);
 	} else
 		msgpack_pack_uint64(&pk, id);
-	b->sent[id] = b->rate > 0 ? due_ns(b, id) : now_ns();
+	b->sent[id] = b->rate > 0 ? due_ns(b, id) : sent_ns;
 	if ((e = ipcd_submit_async(c, task, b->data.data, b->data.size, &o,
 	    answered, (void *)(uintptr_t)id, NULL)) != IPCD_OK) {
 		fprintf(stderr, "ipcctl: bench: %s\n", *ipcd_errstr(c) ?
@@ -227,7 +283,7 @@ right_result(const struct bench *b, const struct ipcd_reply *r, uint64_t id)
 static int
 take_reply(struct bench *b, const struct ipcd_reply *r, uint64_t id)
 {
-	uint64_t	 t = now_ns(), done = b->done++;
+	uint64_t	 t = reply_ns(b), done = b->done++;
 
 	if (r->error != IPCD_OK)
 		return -1;
@@ -270,11 +326,14 @@ static int
 fill_lane(struct bench *b, unsigned k, uint64_t *next)
 {
 	struct lane	*l = &b->lanes[k];
+	uint64_t	 t = 0;
 	int		 e;
 
 	while (*next <= b->total && l->out < l->window) {
+		if (t == 0)	/* they all go in the one write of the flush */
+			t = now_ns();
 		b->who[*next] = (uint16_t)k;
-		if (send_job(l->c, b, (*next)++) == -1)
+		if (send_job(l->c, b, (*next)++, t) == -1)
 			return -1;
 		l->out++;
 	}
@@ -307,6 +366,7 @@ serve_lane(struct bench *b, unsigned k, short revents, uint64_t *next)
 {
 	struct lane	*l = &b->lanes[k];
 
+	b->read_ns = 0;
 	if (ipcd_handle(l->c, lib_events(revents)) != IPCD_OK) {
 		if (!b->failed)
 			fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
@@ -341,6 +401,7 @@ run_one(struct bench *b)
 	if (fill_lane(b, 0, &next) == -1)
 		return EXIT_CONN;
 	while (b->done < b->total) {
+		b->read_ns = 0;
 		if (ipcd_wait(l->c, -1) != IPCD_OK) {
 			if (!b->failed)
 				fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
@@ -403,6 +464,7 @@ take_replies(struct ctl *ctl, struct bench *b, uint64_t wait_ns)
 		perror("ipcctl: poll");
 		return EXIT_CONN;
 	}
+	b->read_ns = 0;
 	if (ipcd_handle(ctl->c, r > 0 ? lib_events(pfd.revents) : 0) !=
 	    IPCD_OK) {
 		if (!b->failed)
@@ -424,7 +486,7 @@ run_open(struct ctl *ctl, struct bench *b)
 		now = now_ns();
 		while (next <= b->total && due_ns(b, next) <= now &&
 		    next - 1 - b->done < b->window) {
-			if (send_job(ctl->c, b, next++) == -1)
+			if (send_job(ctl->c, b, next++, 0) == -1)
 				return EXIT_CONN;
 			b->lanes[0].out++;
 		}
@@ -507,20 +569,32 @@ report_lanes(const struct ctl *ctl, const struct bench *b)
 	free(p99);
 }
 
-/* The master's CPU and read/write calls per job, over the whole run. */
+/*
+ * CPU time per job over the whole run (warm-up included) of the master,
+ * its workers, this client, and all three; the master's read/write calls.
+ */
 static void
 report_usage(const struct ctl *ctl, const struct bench *b,
     const struct usage *u0, const struct usage *u1)
 {
 	double	 cpu = (u1->cpu_us - u0->cpu_us) / b->total;
+	double	 wcpu = (u1->workers_us - u0->workers_us) / b->total;
+	double	 self = (u1->self_us - u0->self_us) / b->total;
 	double	 calls = (double)(u1->calls - u0->calls) / b->total;
 
 	if (ctl->json)
 		printf("\"master_cpu_us_per_job\":%.3f,"
-		    "\"master_rw_calls_per_job\":%.3f,", cpu, calls);
+		    "\"workers_cpu_us_per_job\":%.3f,"
+		    "\"client_cpu_us_per_job\":%.3f,"
+		    "\"tree_cpu_us_per_job\":%.3f,"
+		    "\"master_rw_calls_per_job\":%.3f,", cpu, wcpu, self,
+		    cpu + wcpu + self, calls);
 	else
 		printf("  master      %.3f us CPU and %.3f read/write calls "
-		    "per job\n", cpu, calls);
+		    "per job\n"
+		    "  CPU per job %.3f us: master %.3f, workers %.3f, "
+		    "this client %.3f\n", cpu, calls, cpu + wcpu + self, cpu,
+		    wcpu, self);
 }
 
 static void
@@ -748,10 +822,10 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 		r = EXIT_CONN;
 		goto done;
 	}
-	proc_usage(r0.master_pid, &u0);
+	proc_usage(&r0, &u0);
 	if ((r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0)
 		goto done;
-	proc_usage(r0.master_pid, &u1);
+	proc_usage(&r0, &u1);
 	if (measure_rss(ctl, &r1) == -1) {
 		r = EXIT_CONN;
 		goto done;

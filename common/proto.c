@@ -423,9 +423,10 @@ check_need(const msgpack_object **vals, const struct ipc_msg *m,
  * Decode one frame body into m, accepting only the types valid in the given
  * directions.  On error, *why says what was wrong and m->has_id/m->id are set
  * when the message carried a readable id, so the reply can name the request.
+ * This reads it key by key, in any order.
  */
 enum ipc_err
-proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
+proto_decode_keys(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
     struct ipc_msg *m, const char **why)
 {
 	struct envelope	 env;
@@ -434,9 +435,9 @@ proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
 	enum ipc_err	 e, bad = IPC_E_NONE;
 	unsigned	 need = 0;
 
+	*why = "";
 	memset(m, 0, sizeof(*m));
 	memset(env.vals, 0, sizeof(env.vals));	/* o[], raw[] follow vals[] */
-	*why = "";
 
 	if ((e = collect(p, n, z, &env, &bad, why)) != IPC_E_NONE)
 		return e;
@@ -456,6 +457,19 @@ proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
 	if (vals[F_DATA] != NULL)
 		m->data = env.raw[F_DATA];
 	return IPC_E_NONE;
+}
+
+/* The same, reading a job's envelope laid out as ipcd writes it at once. */
+enum ipc_err
+proto_decode(const uint8_t *p, size_t n, unsigned dirs, msgpack_zone *z,
+    struct ipc_msg *m, const char **why)
+{
+	if (proto_decode_known(p, n, dirs, m) == 0) {
+		msgpack_zone_clear(z);
+		*why = "";
+		return IPC_E_NONE;
+	}
+	return proto_decode_keys(p, n, dirs, z, m, why);
 }
 
 /* The value of checked bytes (a message's data or body), decoded in z. */

@@ -175,6 +175,8 @@ struct ipc_str	 proto_str(const char *);
 
 enum ipc_err	 proto_decode(const uint8_t *, size_t, unsigned, msgpack_zone *,
 		    struct ipc_msg *, const char **);
+enum ipc_err	 proto_decode_keys(const uint8_t *, size_t, unsigned,
+		    msgpack_zone *, struct ipc_msg *, const char **);
 int		 proto_unpack(struct ipc_bytes, msgpack_zone *,
 		    msgpack_object *);
 int		 proto_get_status(const struct ipc_msg *, msgpack_zone *,
@@ -191,6 +193,8 @@ int	 proto_put_errorf(struct buf *, uint32_t, int, uint64_t, enum ipc_err,
 	    const char *, ...) __attribute__((format(printf, 6, 7)));
 int	 proto_put_request(struct buf *, uint32_t, enum ipc_type, uint64_t);
 void	 proto_task_set_id(uint8_t *, uint64_t);
+int	 proto_decode_known(const uint8_t *, size_t, unsigned,
+	    struct ipc_msg *);
 int	 proto_task_parts(const uint8_t *, size_t, uint64_t *,
 	    struct ipc_str *, struct ipc_bytes *);
 int	 proto_put_pong(struct buf *, uint32_t, uint64_t, struct ipc_str,

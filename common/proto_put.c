@@ -1,12 +1,16 @@
 /*
  * Encoding: each proto_put_* appends one whole frame to a buffer, or nothing
  * and -1 when it would not fit in the maximum message size or memory ran out.
+ * The envelopes of every job (SUBMIT, TASK, RESULT) are written from
+ * constant bytes, and read back by that layout (proto_decode_known), as
+ * the checks of proto_decode would read them.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "frame.h"
+#include "mpscan.h"
 #include "proto.h"
 
 #define KEY(pk, lit)	proto_pack_str((pk), (lit), sizeof(lit) - 1)
@@ -422,4 +426,142 @@ proto_task_parts(const uint8_t *frame, size_t len, uint64_t *id,
 	data->p = p;
 	data->len = (size_t)(end - p);
 	return 0;
+}
+
+/* Reading back.  Each returns what follows, or NULL if p does not start so. */
+
+static const uint8_t *
+known_bytes(const uint8_t *p, const uint8_t *end, const uint8_t *want,
+    size_t n)
+{
+	return (size_t)(end - p) >= n && memcmp(p, want, n) == 0 ? p + n : NULL;
+}
+
+static const uint8_t *
+known_uint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	struct mp_head	 h;
+
+	if (p == NULL || mpscan_head(p, (size_t)(end - p), &h) != MP_OK ||
+	    mpscan_uint(p, &h, v) == -1)
+		return NULL;
+	return p + h.size;
+}
+
+/* A string of min to max bytes, into s. */
+static const uint8_t *
+known_str(const uint8_t *p, const uint8_t *end, uint32_t min, uint32_t max,
+    struct ipc_str *s)
+{
+	struct mp_head	 h;
+
+	if (p == NULL || mpscan_head(p, (size_t)(end - p), &h) != MP_OK ||
+	    h.kind != MP_STR || h.n < min || h.n > max ||
+	    (size_t)(end - p) < h.size)
+		return NULL;
+	s->p = (const char *)p + h.hdr;
+	s->len = h.n;
+	return p + h.size;
+}
+
+/* "data" and one well-formed value that ends the body, into m. */
+static int
+known_data(const uint8_t *p, const uint8_t *end, struct ipc_msg *m)
+{
+	struct mp_head	 h;
+	size_t		 len;
+
+	if ((p = known_bytes(p, end, data_key, sizeof(data_key))) == NULL ||
+	    mpscan_next(p, (size_t)(end - p), MP_DEPTH_MAX - 1, &h, &len) !=
+	    MP_OK || len != (size_t)(end - p))
+		return -1;
+	m->data.p = p;
+	m->data.len = len;
+	return 0;
+}
+
+static int
+known_task(const uint8_t *p, const uint8_t *end, struct ipc_msg *m)
+{
+	p = known_uint(known_bytes(p, end, task_head, sizeof(task_head)), end,
+	    &m->id);
+	p = known_str(p == NULL ? NULL : known_bytes(p, end, task_key,
+	    sizeof(task_key)), end, 1, IPC_TASK_MAX, &m->task);
+	m->type = IPC_T_TASK;
+	return p == NULL ? -1 : known_data(p, end, m);
+}
+
+static int
+known_result(const uint8_t *p, const uint8_t *end, struct ipc_msg *m)
+{
+	p = known_uint(known_bytes(p, end, result_head, sizeof(result_head)),
+	    end, &m->id);
+	m->type = IPC_T_RESULT;
+	return p == NULL ? -1 : known_data(p, end, m);
+}
+
+static int
+known_submit(const uint8_t *p, const uint8_t *end, struct ipc_msg *m)
+{
+	const uint8_t	*q;
+	uint64_t	 t;
+	unsigned	 pairs;
+
+	if (p == end || (*p & 0xf0) != 0x80)
+		return -1;
+	pairs = *p & 0x0f;
+	p = known_uint(known_bytes(p + 1, end, submit_head,
+	    sizeof(submit_head)), end, &m->id);
+	if (p != NULL && (q = known_bytes(p, end, timeout_key,
+	    sizeof(timeout_key))) != NULL) {
+		if ((p = known_uint(q, end, &t)) == NULL || t > UINT32_MAX)
+			return -1;
+		m->has_timeout = 1;
+		m->timeout = (uint32_t)t;
+	}
+	p = known_str(p == NULL ? NULL : known_bytes(p, end, task_key,
+	    sizeof(task_key)), end, 1, IPC_TASK_MAX, &m->task);
+	if (p != NULL && (q = known_bytes(p, end, pool_key,
+	    sizeof(pool_key))) != NULL)
+		p = known_str(q, end, 1, IPC_POOL_MAX, &m->pool);
+	m->type = IPC_T_SUBMIT;
+	if (p == NULL ||
+	    pairs != 5 + (unsigned)m->has_timeout + (m->pool.len > 0))
+		return -1;
+	return known_data(p, end, m);
+}
+
+/*
+ * A SUBMIT, TASK or RESULT body laid out as proto_put_* writes it, read into
+ * m (zeroed first) as proto_decode would read it: 0, or -1 if it is laid
+ * out otherwise (proto_decode then reads it key by key).
+ */
+int
+proto_decode_known(const uint8_t *p, size_t n, unsigned dirs,
+    struct ipc_msg *m)
+{
+	static const struct {
+		unsigned	 dirs;
+		int		 (*read)(const uint8_t *, const uint8_t *,
+				    struct ipc_msg *);
+	} kinds[] = {
+		{ IPC_DIR_REQUEST, known_submit },
+		{ IPC_DIR_TO_WORKER, known_task },
+		{ IPC_DIR_REPLY | IPC_DIR_FROM_WORKER, known_result },
+	};
+	size_t		 i;
+
+	if (n < 2 || p[1] != 0xa1)
+		return -1;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if ((dirs & kinds[i].dirs) == 0)
+			continue;
+		memset(m, 0, sizeof(*m));
+		m->has_id = 1;
+		m->body.p = p;
+		m->body.len = n;
+		if (kinds[i].read(p, p + n, m) == 0)
+			return 0;
+	}
+	return -1;
 }

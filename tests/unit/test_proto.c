@@ -802,6 +802,87 @@ task_parts(void **state)
 	    &id, &task, &data), -1);
 }
 
+static void
+assert_same_msg(const struct ipc_msg *a, const struct ipc_msg *b)
+{
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->has_id, b->has_id);
+	assert_true(a->id == b->id);
+	assert_int_equal(a->task.len, b->task.len);
+	assert_memory_equal(a->task.p, b->task.p, a->task.len);
+	assert_int_equal(a->pool.len, b->pool.len);
+	if (a->pool.len)
+		assert_memory_equal(a->pool.p, b->pool.p, a->pool.len);
+	assert_ptr_equal(a->data.p, b->data.p);
+	assert_int_equal(a->data.len, b->data.len);
+	assert_int_equal(a->has_timeout, b->has_timeout);
+	assert_int_equal(a->timeout, b->timeout);
+	assert_ptr_equal(a->body.p, b->body.p);
+	assert_int_equal(a->body.len, b->body.len);
+	assert_int_equal(a->code.len, b->code.len);
+	assert_int_equal(a->message.len, b->message.len);
+}
+
+/*
+ * The layout-reading of jobs' envelopes (proto_decode_known) takes only what
+ * the key-by-key reading takes, and reads it the same: on every envelope
+ * proto_put_* writes, and on 200,000 mutations of them.
+ */
+static void
+known_agrees(void **state)
+{
+	struct fx	*f = *state;
+	static const unsigned dirs[] = { IPC_DIR_REQUEST, IPC_DIR_TO_WORKER,
+	    IPC_DIR_REPLY, IPC_DIR_FROM_WORKER };
+	struct ipc_msg	 a, b;
+	struct ipc_bytes none = { NULL, 0 };
+	const char	*why;
+	uint8_t		 body[512];
+	size_t		 n, i, d, known = 0;
+	unsigned	 seed = 1, k;
+
+	for (i = 0; i < 200000; i++) {
+		buf_consume(&f->b, buf_avail(&f->b));
+		k = i % 4;
+		if (k == 0)
+			assert_int_equal(proto_put_submit(&f->b, MAX, i * 7919,
+			    proto_str(i % 3 ? "double" : "t"),
+			    proto_str(i % 5 ? "" : "pool_a"), f->dsb.data,
+			    i % 7 ? f->dsb.size : 0, i % 2 ? -1 :
+			    (int64_t)(i * 31)), 0);
+		else if (k == 1)
+			assert_int_equal(proto_put_task(&f->b, MAX, i,
+			    proto_str("sleep"), i % 3 ? sample_bytes(f) : none),
+			    0);
+		else
+			assert_int_equal(proto_put_result(&f->b, MAX, i *
+			    1000003ULL, i % 3 ? sample_bytes(f) : none), 0);
+		n = buf_avail(&f->b) - FRAME_HDR;
+		assert_true(n <= sizeof(body));
+		memcpy(body, buf_head(&f->b) + FRAME_HDR, n);
+		if (i >= 4) {	/* the first of each kind as written */
+			seed = seed * 1103515245 + 12345;
+			body[(seed >> 8) % n] = (uint8_t)(seed >> 16);
+			if (seed & 0x80000000U)
+				n -= (seed >> 4) % n;
+		}
+		for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+			if (proto_decode_known(body, n, dirs[d], &a) == -1) {
+				assert_true(i >= 4 || (dirs[d] &
+				    (k == 0 ? IPC_DIR_REQUEST : k == 1 ?
+				    IPC_DIR_TO_WORKER : IPC_DIR_REPLY |
+				    IPC_DIR_FROM_WORKER)) == 0);
+				continue;
+			}
+			known++;
+			assert_int_equal(proto_decode_keys(body, n, dirs[d],
+			    &f->z, &b, &why), IPC_E_NONE);
+			assert_same_msg(&a, &b);
+		}
+	}
+	assert_true(known > 50000);
+}
+
 /* The frame need not be first in its buffer. */
 static void
 task_set_id_second_frame(void **state)
@@ -1755,6 +1836,7 @@ main(void)
 		T(task_round_trip),
 		T(task_set_id),
 		T(task_parts),
+		T(known_agrees),
 		T(task_set_id_second_frame),
 		T(ready_round_trip),
 		T(directions),
