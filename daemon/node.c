@@ -444,13 +444,35 @@ zone_str(msgpack_zone *z, const char *s, size_t n, size_t max)
 	return r;
 }
 
+/* A JSON integer literal of at most 15 digits (so within 2^53), or -1. */
+static int
+int_literal(const uint8_t *p, size_t n, int64_t *v)
+{
+	size_t	 i;
+	int64_t	 x = 0;
+
+	if (n == 0)
+		return -1;
+	i = p[0] == '-';
+	if (n == i || n - i > 15 || (p[i] == '0' && n - i > 1))
+		return -1;	/* JSON has no leading zeros */
+	for (; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		x = x * 10 + (p[i] - '0');
+	}
+	*v = p[0] == '-' ? -x : x;
+	return 0;
+}
+
 /*
- * The worker's "data" as MessagePack bytes in z, for m->data; -1 with why.
- * It is packed into a buffer kept from one result to the next.
+ * The worker's "data" (a JSON value, or the integer *iv when data is NULL)
+ * as MessagePack bytes in z, for m->data; -1 with why.  It is packed into
+ * a buffer kept from one result to the next.
  */
 static int
-result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
-    const char **why)
+result_data(const json_t *data, const int64_t *iv, msgpack_zone *z,
+    struct ipc_msg *m, const char **why)
 {
 	static struct buf b;
 	msgpack_packer	 pk;
@@ -458,11 +480,14 @@ result_data(const json_t *data, msgpack_zone *z, struct ipc_msg *m,
 	int		 r = -1;
 
 	m->data.len = 0;
-	if (data == NULL)
+	if (data == NULL && iv == NULL)
 		return 0;
 	b.off = b.len = 0;
 	msgpack_packer_init(&pk, &b, buf_msgpack_write);
-	if (pack_json(&pk, data, 1, why) == 0 && buf_avail(&b) > 0) {
+	if (iv != NULL)
+		pack_number(&pk, (double)*iv);
+	if ((iv != NULL || pack_json(&pk, data, 1, why) == 0) &&
+	    buf_avail(&b) > 0) {
 		if ((copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
 			memcpy(copy, buf_head(&b), buf_avail(&b));
 			m->data.p = copy;
@@ -492,6 +517,65 @@ line_id(const json_t *id, struct ipc_msg *m)
 	return 0;
 }
 
+/* A RESULT of this data; one that cannot cross: the job's bad_data. */
+static enum framing_result
+result_msg(const json_t *data, const int64_t *iv, msgpack_zone *z,
+    struct ipc_msg *m, const char **why)
+{
+	m->type = IPC_T_RESULT;
+	if (result_data(data, iv, z, m, why) == 0)
+		return FRAMING_MSG;
+	m->type = IPC_T_ERROR;
+	m->code = proto_str(proto_err_name(IPC_E_BAD_DATA));
+	m->message = zone_str(z, *why, strlen(*why), IPC_TEXT_MAX);
+	return FRAMING_MSG;
+}
+
+/*
+ * A RESULT line as JSON.stringify writes {type: 'RESULT', data} or
+ * {type: 'RESULT', id, data}: 1 and *r if it is one, with data a JSON value
+ * of its own (parsed alone: the line is then exactly that object), else 0
+ * and line_msg reads the whole line.
+ */
+static int
+known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
+    const char **why, enum framing_result *r)
+{
+	static const char head[] = "{\"type\":\"RESULT\",";
+	const uint8_t	*v, *end = p + len, *q;
+	json_t		*j;
+	int64_t		 iv, id;
+
+	if (len < sizeof(head) - 1 + 9 || memcmp(p, head, sizeof(head) - 1) ||
+	    end[-1] != '}')
+		return 0;
+	v = p + sizeof(head) - 1;
+	if (memcmp(v, "\"id\":", 5) == 0) {
+		for (q = v + 5; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		if (int_literal(v + 5, (size_t)(q - v - 5), &id) == -1 ||
+		    q == end || *q != ',')
+			return 0;
+		m->has_id = 1;
+		m->id = (uint64_t)id;
+		v = q + 1;
+	}
+	if ((size_t)(end - v) < 8 || memcmp(v, "\"data\":", 7) != 0)
+		return 0;
+	v += 7;
+	msgpack_zone_clear(z);
+	if (int_literal(v, (size_t)(end - 1 - v), &iv) == 0) {
+		*r = result_msg(NULL, &iv, z, m, why);
+		return 1;
+	}
+	if ((j = json_loadb((const char *)v, (size_t)(end - 1 - v), NODE_FLAGS,
+	    NULL)) == NULL)
+		return 0;
+	*r = result_msg(j, NULL, z, m, why);
+	json_decref(j);
+	return 1;
+}
+
 /* A RESULT or ERROR object as a message; a value that cannot cross: bad_data. */
 static enum framing_result
 line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
@@ -513,15 +597,8 @@ line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
 	}
 	m->type = strcmp(type, "RESULT") == 0 ? IPC_T_RESULT : IPC_T_ERROR;
 	m->data.len = 0;
-	if (m->type == IPC_T_RESULT &&
-	    result_data(json_object_get(j, "data"), z, m, why) == 0)
-		return FRAMING_MSG;
-	if (m->type == IPC_T_RESULT) {	/* the job is answered bad_data */
-		m->type = IPC_T_ERROR;
-		m->code = proto_str(proto_err_name(IPC_E_BAD_DATA));
-		m->message = zone_str(z, *why, strlen(*why), IPC_TEXT_MAX);
-		return FRAMING_MSG;
-	}
+	if (m->type == IPC_T_RESULT)
+		return result_msg(json_object_get(j, "data"), NULL, z, m, why);
 	m->code = json_is_string(code) && json_string_length(code) > 0 ?
 	    zone_str(z, json_string_value(code), json_string_length(code),
 	    IPC_CODE_MAX) : proto_str("error");
@@ -553,6 +630,10 @@ node_next(const uint8_t *p, size_t n, uint32_t max, unsigned dirs,
 	}
 	*used = (size_t)(nl - p) + 1;
 	len = (size_t)(nl - p) - (nl > p && nl[-1] == '\r');
+	memset(m, 0, sizeof(*m));
+	if (known_line(p, len, z, m, why, &r))
+		return r;
+	memset(m, 0, sizeof(*m));
 	if ((j = json_loadb((const char *)p, len, NODE_FLAGS, &err)) == NULL) {
 		snprintf(text, sizeof(text), "not JSON: %s", err.text);
 		*e = IPC_E_BAD_MESSAGE;

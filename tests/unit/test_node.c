@@ -1,0 +1,130 @@
+/*
+ * Unit tests of daemon/node.c's reading of a node worker's lines: a RESULT
+ * laid out as JSON.stringify writes it is read by its layout, and must come
+ * out exactly as the same object read whole (here: with a space after its
+ * brace, which only the whole reading takes).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "peer.h"
+
+struct read {
+	enum framing_result r;
+	struct ipc_msg	 m;
+	enum ipc_err	 e;
+	uint8_t		 data[256];
+	char		 code[80], message[1100];
+};
+
+/* One line through framing_node, its message copied out of the zone. */
+static void
+read_line(const char *line, struct read *rd)
+{
+	msgpack_zone	 z;
+	const char	*why = "";
+	size_t		 used = 0;
+
+	memset(rd, 0, sizeof(*rd));
+	assert_true(msgpack_zone_init(&z, 1024));
+	rd->r = framing_node.next((const uint8_t *)line, strlen(line), 1 << 20,
+	    IPC_DIR_FROM_WORKER, &z, &rd->m, &used, &rd->e, &why);
+	if (rd->r == FRAMING_MSG) {
+		assert_int_equal(used, strlen(line));
+		assert_true(rd->m.data.len <= sizeof(rd->data));
+		memcpy(rd->data, rd->m.data.p, rd->m.data.len);
+		snprintf(rd->code, sizeof(rd->code), "%.*s",
+		    (int)rd->m.code.len, rd->m.code.p);
+		snprintf(rd->message, sizeof(rd->message), "%.*s",
+		    (int)rd->m.message.len, rd->m.message.p);
+	}
+	msgpack_zone_destroy(&z);
+}
+
+/* {"type":"RESULT",REST as it is, and with a space after the brace. */
+static void
+same(const char *rest, enum framing_result want)
+{
+	char		 a[600], b[600];
+	struct read	 x, y;
+
+	snprintf(a, sizeof(a), "{\"type\":\"RESULT\",%s\n", rest);
+	snprintf(b, sizeof(b), "{ \"type\":\"RESULT\",%s\n", rest);
+	read_line(a, &x);
+	read_line(b, &y);
+	if (x.r != y.r || x.r != want) {
+		print_error("%s: read %d and %d, not %d\n", a, x.r, y.r, want);
+		fail();
+	}
+	if (x.r != FRAMING_MSG)
+		return;
+	assert_int_equal(x.m.type, y.m.type);
+	assert_int_equal(x.m.has_id, y.m.has_id);
+	assert_true(x.m.id == y.m.id);
+	assert_int_equal(x.m.data.len, y.m.data.len);
+	assert_memory_equal(x.data, y.data, x.m.data.len);
+	assert_string_equal(x.code, y.code);
+	assert_string_equal(x.message, y.message);
+}
+
+static void
+results_read_alike(void **state)
+{
+	static const char *const data[] = {
+		"0", "-0", "1", "-1", "7", "123456789012345",
+		"-123456789012345", "1234567890123456", "9007199254740991",
+		"9007199254740993", "1.5", "1e3", "-2.0", "\"text\"",
+		"\"\\u00e9\\n\"", "null", "true", "false", "[]", "{}",
+		"[1,[2,[3]]]", "{\"a\":1,\"b\":[true,null]}",
+		"{\"type\":\"Buffer\",\"data\":[0,1,255]}",
+		"{\"type\":\"Buffer\",\"data\":[256]}", " 5", "5 ",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	};
+	static const char *const ids[] = { "", "\"id\":0,", "\"id\":42,",
+	    "\"id\":9007199254740991,", "\"id\":1.0," };
+	char		 rest[400];
+	size_t		 i, k;
+
+	(void)state;
+	for (k = 0; k < sizeof(ids) / sizeof(ids[0]); k++)
+		for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
+			snprintf(rest, sizeof(rest), "%s\"data\":%s}", ids[k],
+			    data[i]);
+			same(rest, FRAMING_MSG);
+		}
+}
+
+/* What is not one JSON value after "data" is read whole, and refused so. */
+static void
+bad_lines_alike(void **state)
+{
+	(void)state;
+	same("\"data\":01}", FRAMING_FATAL);
+	same("\"data\":-}", FRAMING_FATAL);
+	same("\"data\":1,\"data\":2}", FRAMING_FATAL);	/* a duplicate key */
+	same("\"data\":{\"a\":1},\"x\":{\"b\":2}}", FRAMING_MSG);
+	same("\"data\":\"\xff\"}", FRAMING_FATAL);	/* not UTF-8 */
+	same("\"data\":{\"a\":1,\"a\":2}}", FRAMING_FATAL);
+	same("\"id\":05,\"data\":1}", FRAMING_FATAL);
+	same("\"id\":-1,\"data\":1}", FRAMING_BAD);
+	same("\"id\":,\"data\":1}", FRAMING_FATAL);
+	same("\"id\":7}", FRAMING_MSG);			/* no data: nil */
+	same("\"data\":1}}", FRAMING_FATAL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(results_read_alike),
+		cmocka_unit_test(bad_lines_alike),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
