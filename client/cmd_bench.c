@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,7 @@ struct lane {
 	unsigned	 k;
 	uint64_t	 window;
 	uint64_t	 out;		/* jobs sent, not answered yet */
+	int		 watched;	/* IPCD_WANT_* told to epoll; -1: none */
 };
 
 struct bench {
@@ -344,15 +346,6 @@ fill_lane(struct bench *b, unsigned k, uint64_t *next)
 	return 0;
 }
 
-static short
-poll_events(const struct ipcd *c)
-{
-	int	 ev = ipcd_events(c);
-
-	return ((ev & IPCD_WANT_READ) ? POLLIN : 0) |
-	    ((ev & IPCD_WANT_WRITE) ? POLLOUT : 0);
-}
-
 static int
 lib_events(short revents)
 {
@@ -360,14 +353,44 @@ lib_events(short revents)
 	    ((revents & (POLLOUT | POLLERR)) ? IPCD_WANT_WRITE : 0);
 }
 
+/* Tell epoll what lane k's connection now waits for, if that changed. */
+static int
+watch_lane(struct bench *b, int ep, unsigned k)
+{
+	struct lane		*l = &b->lanes[k];
+	struct epoll_event	 ev;
+	int			 want = ipcd_events(l->c);
+
+	if (want == l->watched)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = ((want & IPCD_WANT_READ) ? EPOLLIN : 0) |
+	    ((want & IPCD_WANT_WRITE) ? EPOLLOUT : 0);
+	ev.data.u32 = k;
+	if (epoll_ctl(ep, l->watched == -1 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+	    ipcd_fd(l->c), &ev) == -1) {
+		perror("ipcctl: bench: epoll_ctl");
+		return -1;
+	}
+	l->watched = want;
+	return 0;
+}
+
+static int
+lib_epoll_events(uint32_t events)
+{
+	return ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ? IPCD_WANT_READ :
+	    0) | ((events & (EPOLLOUT | EPOLLERR)) ? IPCD_WANT_WRITE : 0);
+}
+
 /* Whatever lane k's connection is ready for, then its window filled. */
 static int
-serve_lane(struct bench *b, unsigned k, short revents, uint64_t *next)
+serve_lane(struct bench *b, unsigned k, int events, uint64_t *next)
 {
 	struct lane	*l = &b->lanes[k];
 
 	b->read_ns = 0;
-	if (ipcd_handle(l->c, lib_events(revents)) != IPCD_OK) {
+	if (ipcd_handle(l->c, events) != IPCD_OK) {
 		if (!b->failed)
 			fprintf(stderr, "ipcctl: %s\n", ipcd_errstr(l->c));
 		return b->failed ? b->failed : EXIT_CONN;
@@ -377,18 +400,18 @@ serve_lane(struct bench *b, unsigned k, short revents, uint64_t *next)
 	return fill_lane(b, k, next) == -1 ? EXIT_CONN : 0;
 }
 
-/* The nearest of the lanes' deadlines, in ms; -1: none. */
+/*
+ * How long to wait for the lanes: with a reply timeout (-t), at most a
+ * tenth of a second, after which every lane is handled so the library can
+ * time out what is late (per lane, the nearest deadline would cost a look
+ * at every lane each turn); without one, until something comes.
+ */
 static int
-next_timeout(const struct bench *b)
+lanes_tick(const struct ctl *ctl)
 {
-	unsigned	 k;
-	int		 ms = -1, t;
+	int	 ms = (int)(ctl->timeout * 1000);
 
-	for (k = 0; k < b->nconn; k++)
-		if ((t = ipcd_next_timeout(b->lanes[k].c)) >= 0 &&
-		    (ms < 0 || t < ms))
-			ms = t;
-	return ms;
+	return ctl->timeout <= 0 ? -1 : ms < 100 ? (ms > 0 ? ms : 1) : 100;
 }
 
 /* Closed loop on one connection: the library waits for the replies. */
@@ -415,39 +438,49 @@ run_one(struct bench *b)
 	return 0;
 }
 
-/* Closed loop over the lanes: each keeps its window of jobs outstanding. */
+/*
+ * Closed loop over the lanes, each keeping its window of jobs outstanding,
+ * on epoll so that a turn costs what was ready, not one look per lane.
+ */
 static int
 run(struct ctl *ctl, struct bench *b)
 {
-	struct pollfd	*pfd;
+	struct epoll_event *evs;
 	uint64_t	 next = 1;
 	unsigned	 k;
-	int		 n, r = 0;
+	int		 ep, n, i, r = 0, tick = lanes_tick(ctl);
 
-	(void)ctl;
 	if (b->nconn == 1)
 		return run_one(b);
-	if ((pfd = calloc(b->nconn, sizeof(*pfd))) == NULL)
+	if ((evs = calloc(b->nconn, sizeof(*evs))) == NULL)
 		return EXIT_USAGE;
-	for (k = 0; k < b->nconn; k++) {
-		pfd[k].fd = ipcd_fd(b->lanes[k].c);
-		if (fill_lane(b, k, &next) == -1)
-			r = EXIT_CONN;
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		perror("ipcctl: bench: epoll_create1");
+		free(evs);
+		return EXIT_CONN;
 	}
+	for (k = 0; r == 0 && k < b->nconn; k++)
+		if (fill_lane(b, k, &next) == -1 || watch_lane(b, ep, k) == -1)
+			r = EXIT_CONN;
 	while (r == 0 && b->done < b->total) {
-		for (k = 0; k < b->nconn; k++)
-			pfd[k].events = poll_events(b->lanes[k].c);
-		if ((n = poll(pfd, b->nconn, next_timeout(b))) == -1) {
+		if ((n = epoll_wait(ep, evs, (int)b->nconn, tick)) == -1) {
 			if (errno == EINTR)
 				continue;
-			perror("ipcctl: bench: poll");
+			perror("ipcctl: bench: epoll_wait");
 			r = EXIT_CONN;
 		}
-		for (k = 0; r == 0 && k < b->nconn && b->done < b->total; k++)
-			if (n == 0 || pfd[k].revents != 0)
-				r = serve_lane(b, k, pfd[k].revents, &next);
+		for (i = 0; r == 0 && i < n; i++) {
+			k = evs[i].data.u32;
+			if ((r = serve_lane(b, k, lib_epoll_events(
+			    evs[i].events), &next)) == 0)
+				r = watch_lane(b, ep, k) == -1 ? EXIT_CONN : 0;
+		}
+		for (k = 0; r == 0 && n == 0 && k < b->nconn; k++)
+			if ((r = serve_lane(b, k, 0, &next)) == 0)
+				r = watch_lane(b, ep, k) == -1 ? EXIT_CONN : 0;
 	}
-	free(pfd);
+	close(ep);
+	free(evs);
 	return r;
 }
 
@@ -773,6 +806,7 @@ open_lanes(struct ctl *ctl, struct bench *b)
 
 		l->b = b;
 		l->k = k;
+		l->watched = -1;
 		l->window = b->window / b->nconn + (k < b->window % b->nconn);
 		if (b->rate > 0 && k == 0)
 			l->c = ctl->c;	/* open loop: ctl's connection */
