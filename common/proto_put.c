@@ -411,7 +411,10 @@ proto_task_parts(const uint8_t *frame, size_t len, uint64_t *id,
 		return -1;
 	for (*id = 0, i = 1; i <= 8; i++)
 		*id = *id << 8 | p[sizeof(task_head) + i];
-	p += sizeof(task_head) + 9 + sizeof(task_key);
+	p += sizeof(task_head) + 9;
+	if (memcmp(p, task_key, sizeof(task_key)) != 0)
+		return -1;
+	p += sizeof(task_key);
 	n = *p < 0xc0 ? 1 : *p == 0xd9 ? 2 : *p == 0xda ? 3 : 5;
 	if (n == 1)
 		tl = *p & 0x1f;

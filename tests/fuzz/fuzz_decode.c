@@ -7,6 +7,8 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "frame.h"
 #include "proto.h"
@@ -19,6 +21,34 @@ static const unsigned dirs[] = {
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static int
+same_str(struct ipc_str a, struct ipc_str b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/*
+ * What the layout-reading of jobs' envelopes takes, the key-by-key
+ * reading takes too, and reads the same; else the fuzzer has found a
+ * difference (abort).
+ */
+static void
+check_known(msgpack_zone *z, const uint8_t *p, size_t n, unsigned dirs)
+{
+	struct ipc_msg	 a, b;
+	const char	*why;
+
+	if (proto_decode_known(p, n, dirs, &a) == -1)
+		return;
+	if (proto_decode_keys(p, n, dirs, z, &b, &why) != IPC_E_NONE ||
+	    a.type != b.type || a.has_id != b.has_id || a.id != b.id ||
+	    !same_str(a.task, b.task) || !same_str(a.pool, b.pool) ||
+	    a.data.p != b.data.p || a.data.len != b.data.len ||
+	    a.has_timeout != b.has_timeout || a.timeout != b.timeout)
+		abort();
+	msgpack_zone_clear(z);
+}
+
 static void
 decode_body(msgpack_zone *z, const uint8_t *p, size_t n)
 {
@@ -28,6 +58,7 @@ decode_body(msgpack_zone *z, const uint8_t *p, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		check_known(z, p, n, dirs[i]);
 		if (proto_decode(p, n, dirs[i], z, &m, &why) == IPC_E_NONE &&
 		    m.type == IPC_T_STATUS_REPLY)
 			(void)proto_get_status(&m, z, &st);

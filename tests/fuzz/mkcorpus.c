@@ -30,10 +30,14 @@ int
 main(int argc, char **argv)
 {
 	struct ipc_worker_status ws[2] = {
-		{ 10, { "ready", 5 }, 1, 7 }, { 11, { "retiring", 8 }, 0, 3 }
+		{ .pool = { "builtin", 7 }, .pid = 10,
+		    .state = { "ready", 5 }, .jobs = 1, .done = 7 },
+		{ .pool = { "builtin", 7 }, .pid = 11,
+		    .state = { "retiring", 8 }, .done = 3 }
 	};
-	struct ipc_status st = { 9, { "0.1.0", 5 }, 1234, 2, 65536, 10, 1, 3,
-	    2, ws };
+	struct ipc_status st = { .pid = 9, .version = { "0.1.0", 5 },
+	    .uptime_ms = 1234, .queue = 2, .queue_limit = 65536, .done = 10,
+	    .failed = 1, .timed_out = 3, .nworkers = 2, .workers = ws };
 	struct ipc_bytes ten;
 	struct buf	 b = { 0 }, d = { 0 };
 	msgpack_packer	 pk;
@@ -55,6 +59,9 @@ main(int argc, char **argv)
 	proto_put_submit(&b, MAX, 1, proto_str("double"), proto_str(""), data,
 	    datalen, -1);
 	r |= save(argv[1], "submit", &b);
+	proto_put_submit(&b, MAX, 300, proto_str("sleep"), proto_str("pool_a"),
+	    data, datalen, 70000);
+	r |= save(argv[1], "submit_pool", &b);
 	proto_put_request(&b, MAX, IPC_T_STATUS, 2);
 	r |= save(argv[1], "status", &b);
 	proto_put_request(&b, MAX, IPC_T_PING, 3);
