@@ -20,25 +20,14 @@ REPS=${REPS:-3} JOBS=${JOBS:-200000} TWARM=${TWARM:-10000}
 LJOBS=${LJOBS:-20000} LWARM=${LWARM:-1000} PYJOBS=${PYJOBS:-100000}
 PY=/usr/bin/python3
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipcd-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$top/bench/lib.sh"
 
 command -v node >/dev/null || { echo "clients.sh: node is not on PATH" >&2; exit 1; }
 [ -d "$top/clients/node/node_modules" ] ||
     { echo "clients.sh: run npm ci in clients/node first" >&2; exit 1; }
-cp -r "$src" "$work/anchors"
-chmod -R u+w "$work/anchors"
-make -s -C "$work/anchors" build/cnull >/dev/null
+anchors "$src"
 printf '[ipcd]\nworkers = 2\nsocket = %s\n' "$work/ipcd.sock" > "$work/ipcd.conf"
-"$IPCD" -f "$work/ipcd.conf" 2>"$work/ipcd.log" &
-pid=$!
-"$IPCCTL" -s "$work/ipcd.sock" -W 10 ping >/dev/null
+start_ipcd
 export IPCD_SOCKET="$work/ipcd.sock"
 
 # val NAME LINE: NAME=VALUE (anchors, client benches) or "NAME":VALUE (ipcctl)
@@ -46,7 +35,6 @@ val() {
 	printf '%s\n' "$2" | tr ' ,{}' '\n\n\n\n' |
 	    awk -v k="$1" -F'[=:]' '{ n = $1; gsub(/"/, "", n) } n == k { print $2; exit }'
 }
-rec() { echo "$2" >> "$work/$1"; }
 tput="-m tput -n $JOBS -k $TWARM -w 256 -p 2"
 lat="-m lat -n $LJOBS -k $LWARM -p 2"
 ctl_row() {	# ctl_row KEY IPCCTL
@@ -84,11 +72,6 @@ for rep in $(seq "$REPS"); do
 	    "$PY -B $top/clients/python/bench.py --flavour async -n $LJOBS --latency"
 done
 
-median() {
-	[ -s "$work/$1" ] || { echo -; return; }
-	sort -g "$work/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
 row() {
 	printf '%-34s %10s %9s %9s\n' "$1" "$(median "$2.jps")" \
 	    "$(median "$2.p50")" "$(median "$2.p99")"

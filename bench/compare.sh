@@ -21,14 +21,7 @@ IPCCTL=${IPCCTL:-$top/client/ipcctl}
 REPS=${REPS:-3} JOBS=${JOBS:-200000} TWARM=${TWARM:-10000}
 WINDOW=${WINDOW:-256} LJOBS=${LJOBS:-20000} LWARM=${LWARM:-1000}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipcd-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$top/bench/lib.sh"
 
 have_perf=0
 command -v perf >/dev/null && have_perf=1
@@ -40,21 +33,12 @@ else
 	    "(apt-get install nodejs)" >&2
 fi
 
-cp -r "$src" "$work/anchors"
-chmod -R u+w "$work/anchors"
-make -s -C "$work/anchors" build/cnull >/dev/null
+anchors "$src"
 printf '[ipcd]\nworkers = 2\nsocket = %s\n' "$work/ipcd.sock" > "$work/ipcd.conf"
-"$IPCD" -f "$work/ipcd.conf" 2>"$work/ipcd.log" &
-pid=$!
-"$IPCCTL" -s "$work/ipcd.sock" -W 10 ping >/dev/null
+start_ipcd
 
-# field NAME LINE: the value of NAME=... (anchors) or "NAME":... (ipcctl)
-field() {
-	printf '%s\n' "$2" | tr ' ,{}' '\n\n\n\n' | sed -n "s/^\"\{0,1\}$1\"\{0,1\}[=:]//p"
-}
 tput="-m tput -n $JOBS -k $TWARM -w $WINDOW -p 2"
 lat="-m lat -n $LJOBS -k $LWARM -p 2"
-rec() { echo "$2" >> "$work/$1"; }
 
 # perfrun FILE CMD...: run CMD under perf stat when perf is here
 perfrun() {
@@ -99,11 +83,6 @@ for rep in $(seq "$REPS"); do
 	rec i.p50 "$(field p50_us "$l")"; rec i.p99 "$(field p99_us "$l")"
 done
 
-median() {
-	[ -s "$work/$1" ] || { echo -; return; }
-	sort -g "$work/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
 mib() { awk -v k="$1" 'BEGIN { if (k == "-") print "-"; else printf "%.1f", k / 1024 }'; }
 
 row() {

@@ -17,27 +17,12 @@ IPCD=${IPCD:-$top/daemon/ipcd}
 IPCCTL=${IPCCTL:-$top/client/ipcctl}
 REPS=${REPS:-3} JOBS=${JOBS:-640000} CONNS=${CONNS:-1 8 64 256}
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipcd-bench.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$top/bench/lib.sh"
 
-cp -r "$src" "$work/anchors"
-chmod -R u+w "$work/anchors"
-make -s -C "$work/anchors" build/cnull >/dev/null
+anchors "$src"
 printf '[ipcd]\nworkers = 2\nsocket = %s\n' "$work/ipcd.sock" > "$work/ipcd.conf"
-"$IPCD" -f "$work/ipcd.conf" 2>"$work/ipcd.log" &
-pid=$!
-"$IPCCTL" -s "$work/ipcd.sock" -W 10 ping >/dev/null
+start_ipcd
 
-field() {
-	printf '%s\n' "$2" | tr ' ,{}' '\n\n\n\n' | sed -n "s/^\"\{0,1\}$1\"\{0,1\}[=:]//p"
-}
-rec() { echo "$2" >> "$work/$1"; }
 
 for rep in $(seq "$REPS"); do
 	echo "run $rep of $REPS" >&2
@@ -58,11 +43,6 @@ for rep in $(seq "$REPS"); do
 	done
 done
 
-median() {
-	[ -s "$work/$1" ] || { echo -; return; }
-	sort -g "$work/$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a != "-") printf "%.2f", a / b; else printf "-" }'; }
 
 first=${CONNS%% *}
 echo "medians of $REPS runs; $JOBS jobs, 256 in flight, 2 workers;" \

@@ -15,16 +15,9 @@ src=${1:-$top/../shared/bench-anchors}
 REPS=${REPS:-3}
 IPCD=$top/daemon/ipcd IPCCTL=$top/client/ipcctl
 command -v node >/dev/null || { echo "bench/pools.sh: needs node" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/ipcd-pools.XXXXXX")
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+. "$top/bench/lib.sh"
 
-cp -r "$src" "$work/anchors"
+anchors "$src"
 cat > "$work/echo-worker.js" <<'JS'
 process.on('message', (m) => {
   if (m.type === 'TASK') process.send({ type: 'RESULT', data: m.data });
@@ -68,9 +61,7 @@ command = $(command -v node) $work/echo-worker.js
 protocol = node
 in_order = yes
 CONF
-"$IPCD" -f "$work/ipcd.conf" 2>"$work/ipcd.log" &
-pid=$!
-"$IPCCTL" -s "$work/ipcd.sock" -W 20 ping >/dev/null
+start_ipcd
 sleep 1
 echo "idle master RSS, built-in pool and 4 program pools:" \
     "$(awk '/^VmRSS/ { print $2, $3 }' "/proc/$pid/status")"
