@@ -206,6 +206,30 @@ put_json(struct buf *out, const json_t *j)
 	    JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/*
+ * Bytes of printable ASCII with no quote or backslash: as a JSON string,
+ * they are their own text between quotes, as any encoder writes them and
+ * any parser reads them.
+ */
+static int
+plain(const uint8_t *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e || p[i] == '"' || p[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* A plain string (see plain), appended between quotes. */
+static int
+put_plain(struct buf *out, const char *p, size_t n)
+{
+	return buf_append(out, "\"", 1) == -1 || buf_append(out, p, n) == -1 ||
+	    buf_append(out, "\"", 1) == -1 ? -1 : 0;
+}
+
 /* An unsigned integer's decimal digits, appended. */
 static int
 put_uint(struct buf *out, uint64_t v)
@@ -220,8 +244,8 @@ put_uint(struct buf *out, uint64_t v)
 }
 
 /*
- * Append a value as JSON: an integer is written here (most jobs carry
- * one), anything else through jansson.  -1 (with *e and why) if it
+ * Append a value as JSON: an integer or a plain string is written here
+ * (most jobs carry one), anything else through jansson.  -1 (with *e and why) if it
  * cannot cross or memory ran out.
  */
 static int
@@ -238,6 +262,9 @@ put_value(struct buf *out, const msgpack_object *o, enum ipc_err *e,
 	    o->via.i64 >= -(int64_t)NODE_SAFE_INT)
 		return buf_append(out, "-", 1) == -1 ? -1 :
 		    put_uint(out, (uint64_t)-o->via.i64);
+	if (o->type == MSGPACK_OBJECT_STR &&
+	    plain((const uint8_t *)o->via.str.ptr, o->via.str.size))
+		return put_plain(out, o->via.str.ptr, o->via.str.size);
 	if ((j = to_json(o, 1, why)) == NULL) {
 		*e = IPC_E_BAD_DATA;
 		return -1;
@@ -264,27 +291,17 @@ put_data(struct buf *out, struct ipc_bytes data, msgpack_zone *z,
 
 /*
  * The task's name as a JSON string; -1 if it is not UTF-8 (or no memory).
- * A name of printable ASCII with no quote or backslash is its own JSON
- * text between quotes, as any encoder writes it; jansson writes the rest.
+ * A plain name is written as it is, jansson writes the rest.
  */
 static int
 put_task_name(struct buf *out, struct ipc_str task, enum ipc_err *e,
     const char **why)
 {
-	json_t		*j;
-	size_t		 i;
-	unsigned char	 c;
-	int		 r;
+	json_t	*j;
+	int	 r;
 
-	for (i = 0; i < task.len; i++) {
-		c = (unsigned char)task.p[i];
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			break;
-	}
-	if (i == task.len)
-		return buf_append(out, "\"", 1) == -1 ||
-		    buf_append(out, task.p, task.len) == -1 ||
-		    buf_append(out, "\"", 1) == -1 ? -1 : 0;
+	if (plain((const uint8_t *)task.p, task.len))
+		return put_plain(out, task.p, task.len);
 	if ((j = json_stringn(task.p, task.len)) == NULL) {
 		*e = IPC_E_BAD_DATA;
 		*why = "a task name that is not valid UTF-8 cannot be carried "
@@ -465,14 +482,34 @@ int_literal(const uint8_t *p, size_t n, int64_t *v)
 	return 0;
 }
 
+/* A worker's value: parsed by jansson, or read from the line at once. */
+struct value {
+	enum { V_JSON, V_INT, V_STR }	 kind;
+	const json_t	*json;		/* V_JSON; NULL: none */
+	int64_t		 i;		/* V_INT */
+	const uint8_t	*s;		/* V_STR: a plain string's bytes */
+	size_t		 n;
+};
+
+static int
+pack_value(msgpack_packer *pk, const struct value *v, const char **why)
+{
+	if (v->kind == V_INT) {
+		pack_number(pk, (double)v->i);
+		return 0;
+	}
+	if (v->kind == V_STR)
+		return msgpack_pack_str_with_body(pk, v->s, v->n);
+	return pack_json(pk, v->json, 1, why);
+}
+
 /*
- * The worker's "data" (a JSON value, or the integer *iv when data is NULL)
- * as MessagePack bytes in z, for m->data; -1 with why.  It is packed into
- * a buffer kept from one result to the next.
+ * The worker's "data" as MessagePack bytes in z, for m->data; -1 with why.
+ * It is packed into a buffer kept from one result to the next.
  */
 static int
-result_data(const json_t *data, const int64_t *iv, msgpack_zone *z,
-    struct ipc_msg *m, const char **why)
+result_data(const struct value *v, msgpack_zone *z, struct ipc_msg *m,
+    const char **why)
 {
 	static struct buf b;
 	msgpack_packer	 pk;
@@ -480,14 +517,11 @@ result_data(const json_t *data, const int64_t *iv, msgpack_zone *z,
 	int		 r = -1;
 
 	m->data.len = 0;
-	if (data == NULL && iv == NULL)
+	if (v->kind == V_JSON && v->json == NULL)
 		return 0;
 	b.off = b.len = 0;
 	msgpack_packer_init(&pk, &b, buf_msgpack_write);
-	if (iv != NULL)
-		pack_number(&pk, (double)*iv);
-	if ((iv != NULL || pack_json(&pk, data, 1, why) == 0) &&
-	    buf_avail(&b) > 0) {
+	if (pack_value(&pk, v, why) == 0 && buf_avail(&b) > 0) {
 		if ((copy = msgpack_zone_malloc(z, buf_avail(&b))) != NULL) {
 			memcpy(copy, buf_head(&b), buf_avail(&b));
 			m->data.p = copy;
@@ -519,11 +553,11 @@ line_id(const json_t *id, struct ipc_msg *m)
 
 /* A RESULT of this data; one that cannot cross: the job's bad_data. */
 static enum framing_result
-result_msg(const json_t *data, const int64_t *iv, msgpack_zone *z,
-    struct ipc_msg *m, const char **why)
+result_msg(const struct value *v, msgpack_zone *z, struct ipc_msg *m,
+    const char **why)
 {
 	m->type = IPC_T_RESULT;
-	if (result_data(data, iv, z, m, why) == 0)
+	if (result_data(v, z, m, why) == 0)
 		return FRAMING_MSG;
 	m->type = IPC_T_ERROR;
 	m->code = proto_str(proto_err_name(IPC_E_BAD_DATA));
@@ -534,8 +568,9 @@ result_msg(const json_t *data, const int64_t *iv, msgpack_zone *z,
 /*
  * A RESULT line as JSON.stringify writes {type: 'RESULT', data} or
  * {type: 'RESULT', id, data}: 1 and *r if it is one, with data a JSON value
- * of its own (parsed alone: the line is then exactly that object), else 0
- * and line_msg reads the whole line.
+ * of its own (the line is then exactly that object): an integer literal or
+ * a plain string read at once, else parsed alone.  Otherwise 0, and
+ * line_msg reads the whole line.
  */
 static int
 known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
@@ -543,8 +578,10 @@ known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
 {
 	static const char head[] = "{\"type\":\"RESULT\",";
 	const uint8_t	*v, *end = p + len, *q;
-	json_t		*j;
-	int64_t		 iv, id;
+	struct value	 val = { V_JSON, NULL, 0, NULL, 0 };
+	json_t		*j = NULL;
+	int64_t		 id;
+	size_t		 n;
 
 	if (len < sizeof(head) - 1 + 9 || memcmp(p, head, sizeof(head) - 1) ||
 	    end[-1] != '}')
@@ -563,15 +600,20 @@ known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
 	if ((size_t)(end - v) < 8 || memcmp(v, "\"data\":", 7) != 0)
 		return 0;
 	v += 7;
+	n = (size_t)(end - 1 - v);
 	msgpack_zone_clear(z);
-	if (int_literal(v, (size_t)(end - 1 - v), &iv) == 0) {
-		*r = result_msg(NULL, &iv, z, m, why);
-		return 1;
-	}
-	if ((j = json_loadb((const char *)v, (size_t)(end - 1 - v), NODE_FLAGS,
+	if (int_literal(v, n, &val.i) == 0)
+		val.kind = V_INT;
+	else if (n >= 2 && v[0] == '"' && v[n - 1] == '"' &&
+	    plain(v + 1, n - 2)) {
+		val.kind = V_STR;
+		val.s = v + 1;
+		val.n = n - 2;
+	} else if ((j = json_loadb((const char *)v, n, NODE_FLAGS,
 	    NULL)) == NULL)
 		return 0;
-	*r = result_msg(j, NULL, z, m, why);
+	val.json = j;
+	*r = result_msg(&val, z, m, why);
 	json_decref(j);
 	return 1;
 }
@@ -584,6 +626,7 @@ line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
 	const char	*type = json_string_value(json_object_get(j, "type"));
 	json_t		*code = json_object_get(j, "code");
 	json_t		*text = json_object_get(j, "message");
+	struct value	 v = { V_JSON, NULL, 0, NULL, 0 };
 
 	*e = IPC_E_BAD_MESSAGE;
 	if (type == NULL || (strcmp(type, "RESULT") != 0 &&
@@ -597,8 +640,10 @@ line_msg(const json_t *j, msgpack_zone *z, struct ipc_msg *m, enum ipc_err *e,
 	}
 	m->type = strcmp(type, "RESULT") == 0 ? IPC_T_RESULT : IPC_T_ERROR;
 	m->data.len = 0;
-	if (m->type == IPC_T_RESULT)
-		return result_msg(json_object_get(j, "data"), NULL, z, m, why);
+	if (m->type == IPC_T_RESULT) {
+		v.json = json_object_get(j, "data");
+		return result_msg(&v, z, m, why);
+	}
 	m->code = json_is_string(code) && json_string_length(code) > 0 ?
 	    zone_str(z, json_string_value(code), json_string_length(code),
 	    IPC_CODE_MAX) : proto_str("error");

@@ -1,18 +1,22 @@
 /*
- * Unit tests of daemon/node.c's reading of a node worker's lines: a RESULT
- * laid out as JSON.stringify writes it is read by its layout, and must come
- * out exactly as the same object read whole (here: with a space after its
- * brace, which only the whole reading takes).
+ * Unit tests of daemon/node.c, Node's channel: a TASK line carries each
+ * string as jansson would write it, and a RESULT line laid out as
+ * JSON.stringify writes it, read by its layout, comes out exactly as the
+ * same object read whole (here: with a space after its brace, which only
+ * the whole reading takes).
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
+#include "ipcd.h"
 #include "peer.h"
 
 struct read {
@@ -97,7 +101,9 @@ results_read_alike(void **state)
 		"0", "-0", "1", "-1", "7", "123456789012345",
 		"-123456789012345", "1234567890123456", "9007199254740991",
 		"9007199254740993", "1.5", "1e3", "-2.0", "\"text\"",
-		"\"\\u00e9\\n\"", "null", "true", "false", "[]", "{}",
+		"\"\\u00e9\\n\"", "\"\"", "\"plain ~ text {1}\"",
+		"\"a \\\" quote\"", "\"a \\\\ backslash\"",
+		"\"\xc3\xa9t\xc3\xa9\"", "\"\x7f\"", "\"x\" ", "null", "true", "false", "[]", "{}",
 		"[1,[2,[3]]]", "{\"a\":1,\"b\":[true,null]}",
 		"{\"type\":\"Buffer\",\"data\":[0,1,255]}",
 		"{\"type\":\"Buffer\",\"data\":[256]}", " 5", "5 ",
@@ -133,6 +139,9 @@ bad_lines_alike(void **state)
 	same("\"id\":,\"data\":1}", FRAMING_FATAL);
 	same("\"id\":7}", FRAMING_MSG);			/* no data: nil */
 	same("\"data\":1}}", FRAMING_FATAL);
+	same("\"data\":\"a\tb\"}", FRAMING_FATAL);	/* a raw tab */
+	same("\"data\":\"a\"b\"}", FRAMING_FATAL);
+	same("\"data\":\"a\",\"x\":\"b\"}", FRAMING_MSG);
 }
 
 /*
@@ -173,6 +182,65 @@ mutations_read_alike(void **state)
 	assert_true(msgs > 10000);
 }
 
+/*
+ * A TASK line carries a string as jansson would write it, whether it is
+ * plain (copied as it is) or not; one that is not UTF-8 is bad_data.
+ */
+static void
+task_strings(void **state)
+{
+	static const char *const strs[] = {
+		"", "plain ~ text {1}", "a \" quote", "a \\ backslash",
+		"tab\there", "\x7f", "\xc3\xa9t\xc3\xa9", "\xe2\x82\xac 5",
+		"\xff",
+	};
+	struct buf	 frame = { NULL, 0, 0, 0 }, out = { NULL, 0, 0, 0 };
+	msgpack_sbuffer	 sb;
+	msgpack_packer	 pk;
+	msgpack_zone	 z;
+	struct ipc_bytes data;
+	const char	*why;
+	enum ipc_err	 e;
+	char		 want[256], *js;
+	json_t		*j;
+	size_t		 i;
+
+	(void)state;
+	assert_true(msgpack_zone_init(&z, 1024));
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_str_with_body(&pk, strs[i], strlen(strs[i]));
+		data.p = (const uint8_t *)sb.data;
+		data.len = sb.size;
+		frame.off = frame.len = out.off = out.len = 0;
+		assert_int_equal(proto_put_task(&frame, 1 << 20, 5,
+		    proto_str("echo"), data), 0);
+		proto_task_set_id(buf_head(&frame), 77);
+		j = json_stringn(strs[i], strlen(strs[i]));
+		if (j == NULL) {	/* not UTF-8 */
+			assert_int_equal(node_put_task(&out, buf_head(&frame),
+			    buf_avail(&frame), 1 << 20, &z, &e, &why), -1);
+			assert_int_equal(e, IPC_E_BAD_DATA);
+			assert_int_equal(buf_avail(&out), 0);
+		} else {
+			js = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+			snprintf(want, sizeof(want), "{\"type\":\"TASK\","
+			    "\"id\":77,\"task\":\"echo\",\"data\":%s}\n", js);
+			free(js);
+			json_decref(j);
+			assert_int_equal(node_put_task(&out, buf_head(&frame),
+			    buf_avail(&frame), 1 << 20, &z, &e, &why), 0);
+			assert_int_equal(buf_avail(&out), strlen(want));
+			assert_memory_equal(buf_head(&out), want, strlen(want));
+		}
+		msgpack_sbuffer_destroy(&sb);
+	}
+	buf_free(&frame);
+	buf_free(&out);
+	msgpack_zone_destroy(&z);
+}
+
 int
 main(void)
 {
@@ -180,6 +248,7 @@ main(void)
 		cmocka_unit_test(results_read_alike),
 		cmocka_unit_test(bad_lines_alike),
 		cmocka_unit_test(mutations_read_alike),
+		cmocka_unit_test(task_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
