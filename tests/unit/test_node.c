@@ -42,7 +42,8 @@ read_line(const char *line, struct read *rd)
 	if (rd->r == FRAMING_MSG) {
 		assert_int_equal(used, strlen(line));
 		assert_true(rd->m.data.len <= sizeof(rd->data));
-		memcpy(rd->data, rd->m.data.p, rd->m.data.len);
+		if (rd->m.data.len > 0)
+			memcpy(rd->data, rd->m.data.p, rd->m.data.len);
 		snprintf(rd->code, sizeof(rd->code), "%.*s",
 		    (int)rd->m.code.len, rd->m.code.p);
 		snprintf(rd->message, sizeof(rd->message), "%.*s",
