@@ -157,6 +157,9 @@ vlog(int pri, const char *fmt, va_list ap, const char *err)
 	va_end(ap);				\
 } while (0)
 
+static void logit(int, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
 logit(int pri, const char *fmt, ...)
 {

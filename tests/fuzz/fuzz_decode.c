@@ -33,14 +33,14 @@ same_str(struct ipc_str a, struct ipc_str b)
  * difference (abort).
  */
 static void
-check_known(msgpack_zone *z, const uint8_t *p, size_t n, unsigned dirs)
+check_known(msgpack_zone *z, const uint8_t *p, size_t n, unsigned dir)
 {
 	struct ipc_msg	 a, b;
 	const char	*why;
 
-	if (proto_decode_known(p, n, dirs, &a) == -1)
+	if (proto_decode_known(p, n, dir, &a) == -1)
 		return;
-	if (proto_decode_keys(p, n, dirs, z, &b, &why) != IPC_E_NONE ||
+	if (proto_decode_keys(p, n, dir, z, &b, &why) != IPC_E_NONE ||
 	    a.type != b.type || a.has_id != b.has_id || a.id != b.id ||
 	    !same_str(a.task, b.task) || !same_str(a.pool, b.pool) ||
 	    a.data.p != b.data.p || a.data.len != b.data.len ||
