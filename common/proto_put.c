@@ -394,8 +394,9 @@ proto_task_set_id(uint8_t *frame, uint64_t id)
 
 /*
  * The parts of a TASK frame that proto_put_task wrote: its id, task name
- * and data bytes (0xc0 if it had none), read from their known places.
- * -1 if the frame is not one of its shape.
+ * and data bytes (0xc0 if it had none), read from their known places.  The
+ * frame is trusted to be one it wrote (the master keeps them); -1 if its
+ * head, id tag or task key are not, or it is too short for its task name.
  */
 int
 proto_task_parts(const uint8_t *frame, size_t len, uint64_t *id,

@@ -519,6 +519,7 @@ result_data(const struct value *v, msgpack_zone *z, struct ipc_msg *m,
 	m->data.len = 0;
 	if (v->kind == V_JSON && v->json == NULL)
 		return 0;
+	*why = "out of memory for the worker's value";
 	b.off = b.len = 0;
 	msgpack_packer_init(&pk, &b, buf_msgpack_write);
 	if (pack_value(&pk, v, why) == 0 && buf_avail(&b) > 0) {
@@ -527,8 +528,7 @@ result_data(const struct value *v, msgpack_zone *z, struct ipc_msg *m,
 			m->data.p = copy;
 			m->data.len = buf_avail(&b);
 			r = 0;
-		} else
-			*why = "out of memory for the worker's value";
+		}
 	}
 	b.off = b.len = 0;
 	buf_trim(&b, 256 * 1024);
@@ -569,8 +569,10 @@ result_msg(const struct value *v, msgpack_zone *z, struct ipc_msg *m,
  * A RESULT line as JSON.stringify writes {type: 'RESULT', data} or
  * {type: 'RESULT', id, data}: 1 and *r if it is one, with data a JSON value
  * of its own (the line is then exactly that object): an integer literal or
- * a plain string read at once, else parsed alone.  Otherwise 0, and
- * line_msg reads the whole line.
+ * a plain string read at once, else parsed alone.  Otherwise, or if the
+ * value cannot cross (the whole line may be refused for another reason
+ * first: jansson's depth counts the object too), 0, and line_msg reads the
+ * whole line.
  */
 static int
 known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
@@ -582,6 +584,7 @@ known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
 	json_t		*j = NULL;
 	int64_t		 id;
 	size_t		 n;
+	int		 ok;
 
 	if (len < sizeof(head) - 1 + 9 || memcmp(p, head, sizeof(head) - 1) ||
 	    end[-1] != '}')
@@ -613,9 +616,11 @@ known_line(const uint8_t *p, size_t len, msgpack_zone *z, struct ipc_msg *m,
 	    NULL)) == NULL)
 		return 0;
 	val.json = j;
-	*r = result_msg(&val, z, m, why);
+	m->type = IPC_T_RESULT;
+	ok = result_data(&val, z, m, why) == 0;
 	json_decref(j);
-	return 1;
+	*r = FRAMING_MSG;
+	return ok;
 }
 
 /* A RESULT or ERROR object as a message; a value that cannot cross: bad_data. */

@@ -60,7 +60,7 @@ read_line(const char *line, struct read *rd)
 static enum framing_result
 same_line(const char *a)
 {
-	char		 b[700];
+	char		 b[8200];
 	struct read	 x, y;
 
 	snprintf(b, sizeof(b), "%c %s", a[0], a + 1);
@@ -86,11 +86,12 @@ same_line(const char *a)
 static void
 same(const char *rest, enum framing_result want)
 {
-	char	 a[600];
+	char	 a[8192];
+	enum framing_result got;
 
 	snprintf(a, sizeof(a), "{\"type\":\"RESULT\",%s\n", rest);
-	if (same_line(a) != want) {
-		print_error("%s: not read as %d\n", a, want);
+	if ((got = same_line(a)) != want) {
+		print_error("read as %d, not %d: %.200s\n", got, want, a);
 		fail();
 	}
 }
@@ -124,6 +125,35 @@ results_read_alike(void **state)
 		}
 }
 
+/*
+ * Data nested about as deep as jansson allows (2048 levels, the object
+ * around it counted): at each depth near the limit the data alone may
+ * parse where the whole line does not; both readings must still agree.
+ */
+static void
+deep_alike(void)
+{
+	static char	 line[5000];
+	size_t		 i, n;
+	unsigned	 d, msgs = 0;
+
+	for (d = 2040; d <= 2050; d++) {
+		n = (size_t)snprintf(line, sizeof(line),
+		    "{\"type\":\"RESULT\",\"data\":");
+		for (i = 0; i < d; i++)
+			line[n++] = '[';
+		line[n++] = '1';
+		for (i = 0; i < d; i++)
+			line[n++] = ']';
+		line[n++] = '}';
+		line[n++] = '\n';
+		line[n] = '\0';
+		if (same_line(line) == FRAMING_MSG)
+			msgs++;		/* the job's bad_data */
+	}
+	assert_true(msgs > 0 && msgs < 11);	/* the limit was crossed */
+}
+
 /* What is not one JSON value after "data" is read whole, and refused so. */
 static void
 bad_lines_alike(void **state)
@@ -143,6 +173,7 @@ bad_lines_alike(void **state)
 	same("\"data\":\"a\tb\"}", FRAMING_FATAL);	/* a raw tab */
 	same("\"data\":\"a\"b\"}", FRAMING_FATAL);
 	same("\"data\":\"a\",\"x\":\"b\"}", FRAMING_MSG);
+	deep_alike();
 }
 
 /*
