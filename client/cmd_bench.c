@@ -13,6 +13,7 @@
  * split among them, and also reports the spread of the connections' p99.
  * The master's CPU time and read and write calls per job come from /proc.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -73,7 +74,7 @@ struct bench {
  */
 struct usage {
 	double		 cpu_us;
-	double		 workers_us;
+	double		 worker_us[BENCH_MAX_PIDS];	/* by rss.pids */
 	double		 self_us;
 	uint64_t	 calls;
 };
@@ -145,27 +146,48 @@ measure_rss(struct ctl *ctl, struct rss *r)
 	return 0;
 }
 
+/* One thread's CPU time so far in us, from its schedstat; 0 if unknown. */
+static double
+thread_cpu_us(const char *path)
+{
+	unsigned long long ns = 0;
+	FILE		*fp;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fscanf(fp, "%llu", &ns) != 1)
+		ns = 0;
+	fclose(fp);
+	return ns / 1e3;
+}
+
 /*
- * A process's CPU time so far, in us: /proc/PID/schedstat's nanoseconds,
- * else /proc/PID/stat's clock ticks; 0 if /proc does not say (another
- * user's process).
+ * A process's CPU time so far, in us: the nanoseconds of each of its
+ * threads' /proc/PID/task/TID/schedstat, else /proc/PID/stat's clock ticks
+ * (the whole process); 0 if /proc does not say (another user's process).
  */
 static double
 proc_cpu_us(uint64_t pid)
 {
 	char		 path[64], line[1024], *p;
 	unsigned long	 ut = 0, st = 0;
-	unsigned long long ns;
+	struct dirent	*de;
 	double		 us = 0;
+	DIR		*d;
 	FILE		*fp;
 
-	snprintf(path, sizeof(path), "/proc/%llu/schedstat",
-	    (unsigned long long)pid);
-	if ((fp = fopen(path, "r")) != NULL) {
-		if (fscanf(fp, "%llu", &ns) == 1)
-			us = ns / 1e3;
-		fclose(fp);
-		return us;
+	snprintf(path, sizeof(path), "/proc/%llu/task", (unsigned long long)pid);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(line, sizeof(line), "%s/%s/schedstat", path,
+			    de->d_name);
+			us += thread_cpu_us(line);
+		}
+		closedir(d);
+		if (us > 0)
+			return us;
 	}
 	snprintf(path, sizeof(path), "/proc/%llu/stat", (unsigned long long)pid);
 	if ((fp = fopen(path, "r")) == NULL)
@@ -176,6 +198,28 @@ proc_cpu_us(uint64_t pid)
 	    "%lu %lu", &ut, &st) == 2)
 		us = (ut + st) * 1e6 / sysconf(_SC_CLK_TCK);
 	fclose(fp);
+	return us;
+}
+
+/*
+ * The CPU (us) the workers of r1 ran since r0: the difference for a worker
+ * in both, all of it for one started since (a worker that ended in between
+ * took its time with it).
+ */
+static double
+workers_us(const struct rss *r0, const struct usage *u0, const struct rss *r1,
+    const struct usage *u1)
+{
+	double		 us = 0, was;
+	unsigned	 i, j;
+
+	for (j = 0; j < r1->npids; j++) {
+		for (i = 0, was = 0; i < r0->npids; i++)
+			if (r0->pids[i] == r1->pids[j])
+				was = u0->worker_us[i];
+		if (u1->worker_us[j] >= was)
+			us += u1->worker_us[j] - was;
+	}
 	return us;
 }
 
@@ -194,7 +238,7 @@ proc_usage(const struct rss *r, struct usage *u)
 		u->self_us = ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 	u->cpu_us = proc_cpu_us(r->master_pid);
 	for (i = 0; i < r->npids; i++)
-		u->workers_us += proc_cpu_us(r->pids[i]);
+		u->worker_us[i] = proc_cpu_us(r->pids[i]);
 	snprintf(path, sizeof(path), "/proc/%llu/io",
 	    (unsigned long long)r->master_pid);
 	if ((fp = fopen(path, "r")) == NULL)
@@ -608,10 +652,11 @@ report_lanes(const struct ctl *ctl, const struct bench *b)
  */
 static void
 report_usage(const struct ctl *ctl, const struct bench *b,
-    const struct usage *u0, const struct usage *u1)
+    const struct rss *r0, const struct usage *u0, const struct rss *r1,
+    const struct usage *u1)
 {
 	double	 cpu = (u1->cpu_us - u0->cpu_us) / b->total;
-	double	 wcpu = (u1->workers_us - u0->workers_us) / b->total;
+	double	 wcpu = workers_us(r0, u0, r1, u1) / b->total;
 	double	 self = (u1->self_us - u0->self_us) / b->total;
 	double	 calls = (double)(u1->calls - u0->calls) / b->total;
 
@@ -859,18 +904,18 @@ cmd_bench(struct ctl *ctl, int argc, char **argv)
 	proc_usage(&r0, &u0);
 	if ((r = (b.rate > 0 ? run_open(ctl, &b) : run(ctl, &b))) != 0)
 		goto done;
-	proc_usage(&r0, &u1);
-	if (measure_rss(ctl, &r1) == -1) {
+	if (measure_rss(ctl, &r1) == -1) {	/* the workers there now */
 		r = EXIT_CONN;
 		goto done;
 	}
+	proc_usage(&r1, &u1);
 	qsort(b.lat, b.nlat, sizeof(*b.lat), cmp_double);
 	if (ctl->json)
 		printf("{");
 	if (!ctl->json)
 		report(ctl, &b, &r0, &r1);
 	report_lanes(ctl, &b);
-	report_usage(ctl, &b, &u0, &u1);
+	report_usage(ctl, &b, &r0, &u0, &r1, &u1);
 	if (ctl->json)
 		report(ctl, &b, &r0, &r1);
 done:
