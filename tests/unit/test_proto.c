@@ -1655,6 +1655,35 @@ packer_write(void *data, const char *p, size_t n)
 	return buf_append(data, p, n);
 }
 
+/* A reference envelope's head: "v", "type" and "id" (TASK's fixed width). */
+static void
+packed_head(msgpack_packer *pk, size_t pairs, const char *type, uint64_t id)
+{
+	msgpack_pack_map(pk, pairs);
+	msgpack_pack_str_with_body(pk, "v", 1);
+	msgpack_pack_uint8(pk, 1);
+	msgpack_pack_str_with_body(pk, "type", 4);
+	msgpack_pack_str_with_body(pk, type, strlen(type));
+	msgpack_pack_str_with_body(pk, "id", 2);
+	if (strcmp(type, "TASK") == 0)
+		msgpack_pack_fix_uint64(pk, id);
+	else
+		msgpack_pack_uint64(pk, id);
+}
+
+/* A reference envelope's "data", last, and the frame ended. */
+static void
+packed_data(msgpack_packer *pk, struct buf *b, size_t start,
+    struct ipc_bytes data)
+{
+	msgpack_pack_str_with_body(pk, "data", 4);
+	if (data.len == 0)
+		msgpack_pack_nil(pk);
+	else
+		buf_append(b, data.p, data.len);
+	assert_int_equal(frame_end(b, start, UINT32_MAX), 0);
+}
+
 static void
 packed_frame(struct buf *b, int task, uint64_t id, struct ipc_str name,
     struct ipc_bytes data)
@@ -1663,29 +1692,12 @@ packed_frame(struct buf *b, int task, uint64_t id, struct ipc_str name,
 	size_t		 start = frame_begin(b);
 
 	msgpack_packer_init(&pk, b, packer_write);
-	msgpack_pack_map(&pk, task ? 5 : 4);
-	msgpack_pack_str_with_body(&pk, "v", 1);
-	msgpack_pack_uint8(&pk, 1);
-	msgpack_pack_str_with_body(&pk, "type", 4);
-	if (task)
-		msgpack_pack_str_with_body(&pk, "TASK", 4);
-	else
-		msgpack_pack_str_with_body(&pk, "RESULT", 6);
-	msgpack_pack_str_with_body(&pk, "id", 2);
-	if (task)
-		msgpack_pack_fix_uint64(&pk, id);
-	else
-		msgpack_pack_uint64(&pk, id);
+	packed_head(&pk, task ? 5 : 4, task ? "TASK" : "RESULT", id);
 	if (task) {
 		msgpack_pack_str_with_body(&pk, "task", 4);
 		msgpack_pack_str_with_body(&pk, name.p, name.len);
 	}
-	msgpack_pack_str_with_body(&pk, "data", 4);
-	if (data.len == 0)
-		msgpack_pack_nil(&pk);
-	else
-		buf_append(b, data.p, data.len);
-	assert_int_equal(frame_end(b, start, UINT32_MAX), 0);
+	packed_data(&pk, b, start, data);
 }
 
 /* proto_put_task and proto_put_result write exactly the packer's bytes. */
@@ -1744,13 +1756,7 @@ packed_submit(struct buf *b, uint64_t id, struct ipc_str task,
 	size_t		 start = frame_begin(b);
 
 	msgpack_packer_init(&pk, b, packer_write);
-	msgpack_pack_map(&pk, 5 + (timeout >= 0) + (pool.len > 0));
-	msgpack_pack_str_with_body(&pk, "v", 1);
-	msgpack_pack_uint8(&pk, 1);
-	msgpack_pack_str_with_body(&pk, "type", 4);
-	msgpack_pack_str_with_body(&pk, "SUBMIT", 6);
-	msgpack_pack_str_with_body(&pk, "id", 2);
-	msgpack_pack_uint64(&pk, id);
+	packed_head(&pk, 5 + (timeout >= 0) + (pool.len > 0), "SUBMIT", id);
 	if (timeout >= 0) {
 		msgpack_pack_str_with_body(&pk, "timeout", 7);
 		msgpack_pack_uint64(&pk, (uint64_t)timeout);
@@ -1761,12 +1767,7 @@ packed_submit(struct buf *b, uint64_t id, struct ipc_str task,
 		msgpack_pack_str_with_body(&pk, "pool", 4);
 		msgpack_pack_str_with_body(&pk, pool.p, pool.len);
 	}
-	msgpack_pack_str_with_body(&pk, "data", 4);
-	if (data.len == 0)
-		msgpack_pack_nil(&pk);
-	else
-		buf_append(b, data.p, data.len);
-	assert_int_equal(frame_end(b, start, UINT32_MAX), 0);
+	packed_data(&pk, b, start, data);
 }
 
 /* proto_put_submit writes exactly the packer's bytes, every option. */
